@@ -1,0 +1,311 @@
+package raftnode
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"github.com/openova-io/sovereign/storage"
+	"github.com/prometheus/client_golang/prometheus"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Config says where a node keeps its Raft files and how it reaches its peers.
+type Config struct {
+	// NodeID names the node in the cluster; it never changes.
+	NodeID string
+	// Dir holds raft.db (log and stable store) and snapshots/.
+	Dir string
+	// Bind is the Raft listen address; Advertise, if set, the one peers dial.
+	Bind      string
+	Advertise string
+	// Logger receives Raft's log lines; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the node's metrics; nil registers none.
+	Registerer prometheus.Registerer
+
+	// SnapshotThreshold, SnapshotInterval and TrailingLogs override Raft's
+	// defaults when non-zero (tests use small values to force snapshots).
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64
+}
+
+// Node is this process's member of the region's Raft cluster.
+type Node struct {
+	cfg    Config
+	logger *slog.Logger
+	raft   *raft.Raft
+	fsm    *storage.Store
+	logs   *raftboltdb.BoltStore
+	snaps  *raft.FileSnapshotStore
+	trans  *raft.NetworkTransport
+
+	bootstrapped bool
+	// readyTerm is the term in which this node, as leader, has applied
+	// everything committed before it was elected (its first barrier).
+	readyTerm atomic.Uint64
+	metrics   *metrics
+
+	notify   chan bool
+	observer *raft.Observer
+	obsCh    chan raft.Observation
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	closeMu  sync.Mutex
+	closed   bool
+}
+
+// Timeouts. A region's nodes sit on one network, so they can be short; a
+// cluster whose only voter is this node elects itself at once.
+const (
+	clusterHeartbeat = 1000 * time.Millisecond
+	clusterElection  = 1000 * time.Millisecond
+	clusterLease     = 500 * time.Millisecond
+	soloTimeout      = 25 * time.Millisecond
+)
+
+// Open starts the node over fsm. On a directory with no Raft state it
+// bootstraps a new single-voter cluster; otherwise it rejoins the cluster
+// its files describe and never bootstraps again.
+func Open(cfg Config, fsm *storage.Store) (*Node, error) {
+	if cfg.NodeID == "" {
+		return nil, errors.New("raft: node id is empty")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("raft: %w", err)
+	}
+	n := &Node{cfg: cfg, logger: logger, fsm: fsm, stop: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			n.closeStores()
+		}
+	}()
+
+	logPath := filepath.Join(cfg.Dir, "raft.db")
+	if err := storage.CheckFile(logPath); err != nil {
+		return nil, fmt.Errorf("raft log: %w", err)
+	}
+	var err error
+	n.logs, err = raftboltdb.New(raftboltdb.Options{
+		Path: logPath,
+		BoltOptions: &bolt.Options{
+			Timeout:        200 * time.Millisecond,
+			NoFreelistSync: true,
+			FreelistType:   bolt.FreelistMapType,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("raft log %s: %w", logPath, err)
+	}
+	hl := newHCLogger(logger, "raft")
+	n.snaps, err = raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hl.Named("snapshots"))
+	if err != nil {
+		return nil, fmt.Errorf("raft snapshots: %w", err)
+	}
+	hasState, err := raft.HasExistingState(n.logs, n.logs, n.snaps)
+	if err != nil {
+		return nil, fmt.Errorf("raft: read state: %w", err)
+	}
+
+	advertise := cfg.Advertise
+	if advertise == "" {
+		advertise = cfg.Bind
+	}
+	advAddr, err := net.ResolveTCPAddr("tcp", advertise)
+	if err != nil {
+		return nil, fmt.Errorf("raft: advertise address %q: %w", advertise, err)
+	}
+	if advAddr.IP == nil || advAddr.IP.IsUnspecified() {
+		return nil, fmt.Errorf("raft: advertise address %q is not one peers can dial; set --advertise", advertise)
+	}
+	n.trans, err = raft.NewTCPTransportWithLogger(cfg.Bind, advAddr, 3, 10*time.Second, hl.Named("transport"))
+	if err != nil {
+		return nil, fmt.Errorf("raft: listen on %s: %w", cfg.Bind, err)
+	}
+
+	conf := raft.DefaultConfig()
+	conf.LocalID = raft.ServerID(cfg.NodeID)
+	conf.Logger = hl
+	conf.BatchApplyCh = true
+	conf.MaxAppendEntries = 256
+	// The state file keeps its applied index, so Raft need not rebuild it
+	// from a snapshot at every start; only an untrusted file is rebuilt.
+	conf.NoSnapshotRestoreOnStart = !fsm.Rebuilt()
+	if cfg.SnapshotThreshold > 0 {
+		conf.SnapshotThreshold = cfg.SnapshotThreshold
+	}
+	if cfg.SnapshotInterval > 0 {
+		conf.SnapshotInterval = cfg.SnapshotInterval
+	}
+	if cfg.TrailingLogs > 0 {
+		conf.TrailingLogs = cfg.TrailingLogs
+	}
+	solo := !hasState || n.soloVoter()
+	setTimeouts(conf, solo)
+	n.notify = make(chan bool, 16)
+	conf.NotifyCh = n.notify
+
+	n.raft, err = raft.NewRaft(conf, fsm, n.logs, n.logs, n.snaps, n.trans)
+	if err != nil {
+		return nil, fmt.Errorf("raft: start: %w", err)
+	}
+	if !hasState {
+		f := n.raft.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{
+			Suffrage: raft.Voter, ID: conf.LocalID, Address: n.trans.LocalAddr(),
+		}}})
+		if err := f.Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+			n.raft.Shutdown()
+			return nil, fmt.Errorf("raft: bootstrap: %w", err)
+		}
+		n.bootstrapped = true
+		logger.Info("bootstrapped a new cluster", "node", cfg.NodeID, "raft", string(n.trans.LocalAddr()))
+	}
+	n.metrics = newMetrics(n, cfg.Registerer)
+	n.obsCh = make(chan raft.Observation, 16)
+	n.observer = raft.NewObserver(n.obsCh, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.PeerObservation)
+		return ok
+	})
+	n.raft.RegisterObserver(n.observer)
+	n.wg.Add(1)
+	go n.watch()
+	ok = true
+	return n, nil
+}
+
+// soloVoter reports whether the last configuration the state file applied
+// has this node as its only voter.
+func (n *Node) soloVoter() bool {
+	conf, idx, err := n.fsm.Configuration()
+	if err != nil || idx == 0 {
+		return false
+	}
+	voters := 0
+	self := false
+	for _, s := range conf.Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+			self = self || string(s.ID) == n.cfg.NodeID
+		}
+	}
+	return voters == 1 && self
+}
+
+func setTimeouts(conf *raft.Config, solo bool) {
+	if solo {
+		conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = soloTimeout, soloTimeout, soloTimeout
+		return
+	}
+	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = clusterHeartbeat, clusterElection, clusterLease
+}
+
+// watch follows leadership and membership: a new leader applies a barrier
+// before it calls itself ready, and the timeouts follow the number of voters.
+func (n *Node) watch() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case leader := <-n.notify:
+			if leader {
+				n.wg.Add(1)
+				go n.barrierAfterElection()
+			}
+		case <-n.obsCh:
+			n.retune()
+		}
+	}
+}
+
+func (n *Node) barrierAfterElection() {
+	defer n.wg.Done()
+	term := n.raft.CurrentTerm()
+	if err := n.raft.Barrier(10 * time.Second).Error(); err != nil {
+		n.logger.Warn("barrier after election failed", "error", err)
+		return
+	}
+	n.readyTerm.Store(term)
+}
+
+func (n *Node) retune() {
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return
+	}
+	voters := 0
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+		}
+	}
+	rc := n.raft.ReloadableConfig()
+	probe := raft.DefaultConfig()
+	setTimeouts(probe, voters <= 1)
+	if rc.HeartbeatTimeout == probe.HeartbeatTimeout {
+		return
+	}
+	rc.HeartbeatTimeout, rc.ElectionTimeout = probe.HeartbeatTimeout, probe.ElectionTimeout
+	if err := n.raft.ReloadConfig(rc); err != nil {
+		n.logger.Warn("adjust raft timeouts", "error", err)
+	}
+}
+
+// Bootstrapped reports whether this start created a new cluster.
+func (n *Node) Bootstrapped() bool { return n.bootstrapped }
+
+// ID returns the node's id.
+func (n *Node) ID() string { return n.cfg.NodeID }
+
+// Addr returns the Raft address peers dial.
+func (n *Node) Addr() string { return string(n.trans.LocalAddr()) }
+
+// Close stops the node: Raft first (which stops applying), then its files.
+// It is safe to call more than once.
+func (n *Node) Close() error {
+	n.closeMu.Lock()
+	defer n.closeMu.Unlock()
+	if n.closed {
+		return nil
+	}
+	n.closed = true
+	var err error
+	if n.raft != nil {
+		err = n.raft.Shutdown().Error()
+		n.raft.DeregisterObserver(n.observer)
+	}
+	close(n.stop)
+	n.wg.Wait()
+	n.metrics.unregister()
+	if cerr := n.closeStores(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (n *Node) closeStores() error {
+	var err error
+	if n.trans != nil {
+		err = n.trans.Close()
+	}
+	if n.logs != nil {
+		if cerr := n.logs.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}

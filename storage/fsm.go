@@ -1,0 +1,182 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/raft"
+	bolt "go.etcd.io/bbolt"
+)
+
+var _ raft.BatchingFSM = (*Store)(nil)
+
+// Result is what applying one log entry returns to the node that proposed it.
+type Result struct {
+	// Index is the entry's Raft index, which becomes the ModIndex of every
+	// record it wrote.
+	Index uint64
+	// Err is set when the command was refused; the state is then unchanged.
+	Err error
+}
+
+// MaxValueSize bounds a stored value; Raft entries should stay small.
+const MaxValueSize = 4 << 20
+
+// ErrStoreFailed wraps the write error that stopped the apply loop.
+var ErrStoreFailed = errors.New("state file write failed")
+
+// Apply applies a single entry. Raft calls ApplyBatch instead; Apply exists
+// to satisfy raft.FSM.
+func (s *Store) Apply(l *raft.Log) any {
+	return s.ApplyBatch([]*raft.Log{l})[0]
+}
+
+// ApplyBatch applies committed entries in one bbolt transaction that also
+// records the last applied index and term. Entries at or below the recorded
+// index were applied before a crash or restart and are skipped, so each
+// command changes the state exactly once.
+//
+// A command that is refused (bad encoding, version conflict) changes
+// nothing and reports its error in its Result; the batch goes on. A failing
+// write to the file stops the loop for good: the transaction rolls back, the
+// recorded index stays where it was, and after a restart the same entries
+// are applied again from the log.
+func (s *Store) ApplyBatch(logs []*raft.Log) []any {
+	results := make([]any, len(logs))
+	if err := s.Failed(); err != nil {
+		for i := range results {
+			results[i] = Result{Index: logs[i].Index, Err: fmt.Errorf("%w: %v", ErrStoreFailed, err)}
+		}
+		return results
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		applied := getUint(meta, metaAppliedIndex)
+		var last *raft.Log
+		for i, l := range logs {
+			if l.Index <= applied {
+				results[i] = Result{Index: l.Index}
+				continue
+			}
+			switch l.Type {
+			case raft.LogCommand:
+				refused, err := applyEntry(tx, l)
+				if err != nil {
+					return err
+				}
+				results[i] = Result{Index: l.Index, Err: refused}
+			case raft.LogConfiguration:
+				if err := meta.Put(metaConfig, l.Data); err != nil {
+					return err
+				}
+				if err := putUint(meta, metaConfigIndex, l.Index); err != nil {
+					return err
+				}
+				results[i] = Result{Index: l.Index}
+			default:
+				results[i] = Result{Index: l.Index}
+			}
+			last = l
+		}
+		if last == nil {
+			return nil
+		}
+		if err := putUint(meta, metaAppliedIndex, last.Index); err != nil {
+			return err
+		}
+		return putUint(meta, metaAppliedTerm, last.Term)
+	})
+	if err != nil {
+		s.fail(err)
+		s.logger.Error("applying committed entries failed; this node stops applying until it is restarted",
+			"error", err, "first_index", logs[0].Index, "last_index", logs[len(logs)-1].Index)
+		for i := range results {
+			results[i] = Result{Index: logs[i].Index, Err: fmt.Errorf("%w: %v", ErrStoreFailed, err)}
+		}
+	}
+	return results
+}
+
+// applyEntry decodes one command and applies it. A refused command returns
+// its reason and has written nothing; err is a failure of the file itself,
+// which aborts the whole transaction.
+func applyEntry(tx *bolt.Tx, l *raft.Log) (refused, err error) {
+	cmd, refused := DecodeCommand(l.Data)
+	if refused != nil {
+		return refused, nil
+	}
+	ops := []Command{cmd}
+	if cmd.Op == OpBatch {
+		ops = cmd.Ops
+	}
+	if refused := checkOps(tx, ops); refused != nil {
+		return refused, nil
+	}
+	for _, op := range ops {
+		if err := writeOp(tx, op, l.Index); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// checkOps verifies every op of a command against the state as the ops
+// before it would leave it, so that a refused command writes nothing.
+func checkOps(tx *bolt.Tx, ops []Command) error {
+	versions := map[string]uint64{} // bucket\x00key -> version after earlier ops
+	for i, op := range ops {
+		if !isDataBucket(op.Bucket) {
+			return fmt.Errorf("%w %q (op %d)", ErrUnknownBucket, op.Bucket, i)
+		}
+		if len(op.Key) == 0 || len(op.Key) > bolt.MaxKeySize {
+			return fmt.Errorf("%w: key of %d bytes (op %d); keys are 1 to %d bytes", ErrBadCommand, len(op.Key), i, bolt.MaxKeySize)
+		}
+		if len(op.Value) > MaxValueSize {
+			return fmt.Errorf("%w: value of %d bytes (op %d); values are at most %d bytes", ErrBadCommand, len(op.Value), i, MaxValueSize)
+		}
+		id := string(op.Bucket) + "\x00" + string(op.Key)
+		cur, seen := versions[id]
+		if !seen {
+			if v := tx.Bucket(op.Bucket).Get(op.Key); v != nil {
+				rec, err := decodeRecord(v)
+				if err != nil {
+					return err
+				}
+				cur = rec.Version
+			}
+		}
+		if op.Expect != AnyVersion && uint64(op.Expect) != cur {
+			return fmt.Errorf("%w: %s/%s is at version %d, expected %d", ErrVersionConflict, op.Bucket, op.Key, cur, op.Expect)
+		}
+		switch op.Op {
+		case OpPut:
+			versions[id] = cur + 1
+		case OpDelete:
+			versions[id] = 0
+		default:
+			return fmt.Errorf("%w: %s inside a batch", ErrBadCommand, op.Op)
+		}
+	}
+	return nil
+}
+
+func writeOp(tx *bolt.Tx, op Command, index uint64) error {
+	b := tx.Bucket(op.Bucket)
+	switch op.Op {
+	case OpDelete:
+		return b.Delete(op.Key)
+	case OpPut:
+		rec := Record{Value: op.Value, CreateIndex: index, ModIndex: index, Version: 1}
+		if v := b.Get(op.Key); v != nil {
+			old, err := decodeRecord(v)
+			if err != nil {
+				return err
+			}
+			rec.CreateIndex, rec.Version = old.CreateIndex, old.Version+1
+		}
+		return b.Put(op.Key, rec.encode())
+	}
+	return fmt.Errorf("%w: %s", ErrBadCommand, op.Op)
+}
