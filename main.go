@@ -28,6 +28,8 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newServeCmd(),
+		newVersionCmd(),
 		newCatalogCmd(),
 		newBundleCmd(),
 		newInstallCmd(),

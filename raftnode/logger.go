@@ -38,7 +38,30 @@ func toSlogLevel(l hclog.Level) slog.Level {
 }
 
 func (h *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
-	h.logger.Log(context.Background(), toSlogLevel(level), msg, args...)
+	h.logger.Log(context.Background(), toSlogLevel(level), msg, plainArgs(args)...)
+}
+
+// plainArgs renders the values Raft logs in hclog's own forms (format
+// requests, Stringers such as *raft.Raft) as strings, which slog's JSON
+// handler would otherwise print as empty objects.
+func plainArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case hclog.Format:
+			if len(v) > 0 {
+				if f, ok := v[0].(string); ok {
+					a = fmt.Sprintf(f, v[1:]...)
+				}
+			}
+		case error:
+			a = v.Error()
+		case fmt.Stringer:
+			a = v.String()
+		}
+		out[i] = a
+	}
+	return out
 }
 func (h *hclogAdapter) Trace(msg string, args ...any) { h.Log(hclog.Trace, msg, args...) }
 func (h *hclogAdapter) Debug(msg string, args ...any) { h.Log(hclog.Debug, msg, args...) }
@@ -57,7 +80,7 @@ func (h *hclogAdapter) IsError() bool { return h.enabled(hclog.Error) }
 
 func (h *hclogAdapter) ImpliedArgs() []any { return h.args }
 func (h *hclogAdapter) With(args ...any) hclog.Logger {
-	return &hclogAdapter{logger: h.logger.With(args...), name: h.name, args: append(append([]any(nil), h.args...), args...)}
+	return &hclogAdapter{logger: h.logger.With(plainArgs(args)...), name: h.name, args: append(append([]any(nil), h.args...), args...)}
 }
 func (h *hclogAdapter) Name() string { return h.name }
 func (h *hclogAdapter) Named(name string) hclog.Logger {
