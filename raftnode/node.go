@@ -103,9 +103,8 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	n.logs, err = raftboltdb.New(raftboltdb.Options{
 		Path: logPath,
 		BoltOptions: &bolt.Options{
-			Timeout:        200 * time.Millisecond,
-			NoFreelistSync: true,
-			FreelistType:   bolt.FreelistMapType,
+			Timeout:      200 * time.Millisecond,
+			FreelistType: bolt.FreelistMapType,
 		},
 	})
 	if err != nil {

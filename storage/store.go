@@ -102,7 +102,6 @@ func openBolt(path string, syncEachBatch bool) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         lockTimeout,
 		NoSync:          !syncEachBatch,
-		NoFreelistSync:  true,
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: initialMmap,
 	})
