@@ -1,0 +1,41 @@
+package bundle
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// Layout is where an installed Sovereign lives under a prefix ("/" on a
+// real node; a temporary folder in tests, where install runs without root).
+type Layout struct {
+	Prefix     string
+	Binary     string // PREFIX/usr/local/bin/sovereign
+	ConfigFile string // PREFIX/etc/sovereign/config.yaml
+	Unit       string // PREFIX/etc/systemd/system/sovereign.service
+	DataDir    string // PREFIX/var/lib/sovereign, mode 0700
+	OCIDir     string // DATA/oci: the bundle's OCI image layout
+	CatalogDir string // DATA/catalog: the bundle's Blueprint catalog
+	StateFile  string // DATA/installed.json: what was installed from which bundle
+}
+
+// NewLayout lays out an installation under prefix, made absolute.
+func NewLayout(prefix string) (Layout, error) {
+	if prefix == "" {
+		prefix = "/"
+	}
+	abs, err := filepath.Abs(prefix)
+	if err != nil {
+		return Layout{}, fmt.Errorf("prefix %s: %w", prefix, err)
+	}
+	data := filepath.Join(abs, "var/lib/sovereign")
+	return Layout{
+		Prefix:     abs,
+		Binary:     filepath.Join(abs, "usr/local/bin/sovereign"),
+		ConfigFile: filepath.Join(abs, "etc/sovereign/config.yaml"),
+		Unit:       filepath.Join(abs, "etc/systemd/system/sovereign.service"),
+		DataDir:    data,
+		OCIDir:     filepath.Join(data, "oci"),
+		CatalogDir: filepath.Join(data, "catalog"),
+		StateFile:  filepath.Join(data, "installed.json"),
+	}, nil
+}
