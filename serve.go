@@ -68,6 +68,11 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 	if err := checkNodeName(cfg.DataDir, cfg.NodeName); err != nil {
 		return err
 	}
+	// Every file is checked before any is opened for writing, so a damaged
+	// one stops the start with the others untouched.
+	if err := raftnode.CheckFiles(cfg.raftDir()); err != nil {
+		return err
+	}
 
 	store, err := storage.Open(cfg.statePath(), storage.Options{Logger: logger})
 	if err != nil {
@@ -103,6 +108,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 	if err := welcome(ctx, cfg, node, store, ln.Addr().String(), out, logger); err != nil {
 		logger.Error("first start", "error", err)
 	}
+	srv.MarkStarted()
 	logger.Info("ready", "after", time.Since(started).String())
 
 	select {

@@ -11,6 +11,9 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 // known and everything committed has been applied locally.
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ready, reason := s.opts.Node.Ready()
+	if ready && !s.started.Load() {
+		ready, reason = false, "starting: finishing start-up work"
+	}
 	if !ready {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not-ready", "reason": reason})
 	}

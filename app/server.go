@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,7 +31,13 @@ type Server struct {
 	logger  *slog.Logger
 	fiber   *fiber.App
 	metrics *httpMetrics
+	// started is set by main once start-up work (the bootstrap
+	// administrator on a new cluster) is done; until then /readyz says so.
+	started atomic.Bool
 }
+
+// MarkStarted tells the server that start-up is complete.
+func (s *Server) MarkStarted() { s.started.Store(true) }
 
 // New builds the server and its routes.
 func New(opts Options) *Server {

@@ -96,8 +96,8 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	}()
 
 	logPath := filepath.Join(cfg.Dir, "raft.db")
-	if err := storage.CheckFile(logPath); err != nil {
-		return nil, fmt.Errorf("raft log: %w", err)
+	if err := CheckFiles(cfg.Dir); err != nil {
+		return nil, err
 	}
 	var err error
 	n.logs, err = raftboltdb.New(raftboltdb.Options{
@@ -184,6 +184,15 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	go n.watch()
 	ok = true
 	return n, nil
+}
+
+// CheckFiles verifies, without writing, that the Raft files in dir are
+// sound, so that a caller can check them before it opens anything else.
+func CheckFiles(dir string) error {
+	if err := storage.CheckFile(filepath.Join(dir, "raft.db")); err != nil {
+		return fmt.Errorf("raft log: %w", err)
+	}
+	return nil
 }
 
 // soloVoter reports whether the last configuration the state file applied

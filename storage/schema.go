@@ -16,8 +16,28 @@ const SchemaVersion = 1
 var migrations = map[uint64]func(tx *bolt.Tx) error{}
 
 // initSchema creates the buckets of a new file and migrates an older one.
-// A file written by a newer version is refused rather than misread.
+// A file written by a newer version is refused rather than misread. A file
+// already at this schema is only read.
 func (s *Store) initSchema() error {
+	current := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return nil
+		}
+		v := getUint(meta, metaSchema)
+		if v > SchemaVersion {
+			return fmt.Errorf("state file %s has schema %d, newer than this binary's %d; run the newer sovereign binary", s.path, v, SchemaVersion)
+		}
+		current = v == SchemaVersion
+		for _, b := range dataBuckets {
+			current = current && tx.Bucket(b) != nil
+		}
+		return nil
+	})
+	if err != nil || current {
+		return err
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
