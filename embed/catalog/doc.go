@@ -31,7 +31,7 @@
 // ErrMissingDependency, ErrUnsatisfiedRange, ErrCycle and ErrNotFound.
 //
 // The reader never panics and bounds its work: files over 1 MiB, more than
-// 200,000 YAML nodes once aliases are expanded, or nesting deeper than 64
+// 20,000 YAML nodes once aliases are expanded, or nesting deeper than 64
 // levels are refused.
 //
 // # Resolution

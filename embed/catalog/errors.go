@@ -141,8 +141,8 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // LoadError is what Load returns for a catalog with problems: every problem
-// found (a *FileError, *FieldError, *DependencyError or *CycleError each),
-// and the warnings seen on the way.
+// found (a *FieldError, *DependencyError or *CycleError each, or an error
+// reading a file), and the warnings seen on the way.
 type LoadError struct {
 	Source   string
 	Problems []error
@@ -171,11 +171,11 @@ func (e *LoadError) Unwrap() []error { return e.Problems }
 // Warning is something odd that does not stop a file from loading, such as
 // a field the reader does not know (which it keeps).
 type Warning struct {
-	File    string
-	Line    int
-	Column  int
-	Field   string
-	Message string
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
 }
 
 func (w Warning) String() string {
