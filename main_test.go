@@ -84,7 +84,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startServe(t *testing.T, dataDir string, extra ...string) *proc {
+func startServe(t testing.TB, dataDir string, extra ...string) *proc {
 	t.Helper()
 	p := &proc{http: freePort(t), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	args := append([]string{"serve", "--dev", "--data-dir", dataDir, "--http", p.http, "--raft", freePort(t), "--node-name", "n1"}, extra...)
@@ -104,7 +104,7 @@ func startServe(t *testing.T, dataDir string, extra ...string) *proc {
 }
 
 // waitReady polls /readyz until it answers 200.
-func (p *proc) waitReady(t *testing.T) time.Duration {
+func (p *proc) waitReady(t testing.TB) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for time.Since(start) < 15*time.Second {
@@ -127,7 +127,7 @@ func (p *proc) waitReady(t *testing.T) time.Duration {
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (p *proc) stop(t *testing.T) time.Duration {
+func (p *proc) stop(t testing.TB) time.Duration {
 	t.Helper()
 	start := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
