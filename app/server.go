@@ -65,6 +65,8 @@ func (s *Server) routes() {
 	s.fiber.Get("/healthz", s.healthz)
 	s.fiber.Get("/readyz", s.readyz)
 	s.fiber.Get("/metrics", s.metrics.handler(s.opts.Registry))
+	s.consoleRoutes()
+	s.clusterRoutes()
 }
 
 // Serve answers requests on ln until Shutdown.
