@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,13 +53,15 @@ func (a *archive) next() (*tar.Header, error) {
 // body reads the current file's bytes.
 func (a *archive) Read(p []byte) (int, error) { return a.tr.Read(p) }
 
+// checkHeader refuses every kind of entry but a regular file, then every
+// name a regular file may not have.
 func checkHeader(hdr *tar.Header) error {
-	if err := checkPath(hdr.Name); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnsafeEntry, err)
-	}
 	name := hdr.Name
 	switch hdr.Typeflag {
 	case tar.TypeReg:
+		if err := checkPath(name); err != nil {
+			return fmt.Errorf("%w: %v", ErrUnsafeEntry, err)
+		}
 		if hdr.Size < 0 {
 			return fmt.Errorf("%w %q: negative size", ErrUnsafeEntry, name)
 		}
@@ -86,11 +89,21 @@ func checkHeader(hdr *tar.Header) error {
 	}
 }
 
-// readError names an error met while reading the stream; an early end is
-// ErrTruncated whichever layer noticed it.
+// ErrDamaged reports a stream that does not decode: the medium or the copy
+// is bad.
+var ErrDamaged = errors.New("bundle is damaged")
+
+// readError names an error met while reading the stream. An early end is
+// ErrTruncated whichever layer noticed it; a stream that does not decode
+// (zstd or tar framing) is ErrDamaged; the guards' and the parts' own
+// errors say enough already.
 func readError(what string, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s: %w: copy it again", what, ErrTruncated)
+	case errors.Is(err, ErrCompressionBomb), errors.Is(err, ErrOversize), errors.Is(err, ErrPart),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return fmt.Errorf("%s: %w (%v): copy it again", what, ErrDamaged, err)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -95,7 +94,8 @@ func ParseManifest(data []byte, lim Limits) (*Manifest, error) {
 		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %d", ManifestName, len(data), lim.MaxManifestSize)
 	}
 	// Look at the format version alone first: a newer format deserves
-	// "upgrade the installer", not "unknown field".
+	// "upgrade the installer", not "unknown field". This also refuses
+	// anything but one JSON value.
 	var head struct {
 		FormatVersion int `json:"formatVersion"`
 	}
@@ -114,9 +114,6 @@ func ParseManifest(data []byte, lim Limits) (*Manifest, error) {
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("%s: %w", ManifestName, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: trailing data after the JSON object", ManifestName)
 	}
 	if err := m.validate(lim); err != nil {
 		return nil, fmt.Errorf("%s: %w", ManifestName, err)

@@ -228,7 +228,7 @@ func (s *source) diagnose() error {
 			continue
 		}
 		if j, ok := byDigest[got.sum]; ok {
-			return fmt.Errorf("%w %s holds part %d of %d, not part %d: the parts are in the wrong order; give each part its name back (%s)", ErrPart, want.Name, j+1, n, i+1, s.index.Parts[j].Name)
+			return fmt.Errorf("%w %s holds part %d of %d, not part %d: the parts are in the wrong order (this one should be named %s)", ErrPart, want.Name, j+1, n, i+1, s.index.Parts[j].Name)
 		}
 		if got.size < want.Size {
 			return fmt.Errorf("%w %s is truncated: %d of %d bytes; copy it again", ErrPart, want.Name, got.size, want.Size)
