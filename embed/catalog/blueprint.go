@@ -45,9 +45,10 @@ type Blueprint struct {
 	File       string
 	APIVersion string
 	// Name is canonical: always starts with "bp-", whatever the file says.
-	Name    string
-	Labels  map[string]string
-	Version *semver.Version
+	Name        string
+	Labels      map[string]string
+	Annotations map[string]string
+	Version     *semver.Version
 
 	Card          Card
 	Visibility    Visibility

@@ -6,6 +6,7 @@ type detail struct {
 	APIVersion    string            `json:"api_version"`
 	Section       string            `json:"section"`
 	Labels        map[string]string `json:"labels"`
+	Annotations   map[string]string `json:"annotations"`
 	Card          cardJSON          `json:"card"`
 	ConfigSchema  map[string]any    `json:"config_schema"`
 	Placement     placementJSON     `json:"placement"`
@@ -72,9 +73,10 @@ func detailTail(c *Catalog, bp *Blueprint) []byte {
 	order, _ := c.InstallOrder(bp.Name)
 	card := bp.Card
 	d := detail{
-		APIVersion: bp.APIVersion,
-		Section:    bp.Section(),
-		Labels:     orEmptyMap(bp.Labels),
+		APIVersion:  bp.APIVersion,
+		Section:     bp.Section(),
+		Labels:      orEmptyMap(bp.Labels),
+		Annotations: orEmptyMap(bp.Annotations),
 		Card: cardJSON{Title: card.Title, Summary: card.Summary, Description: card.Description,
 			Icon: card.Icon, Category: card.Category, Family: card.Family, Tags: orEmpty(card.Tags),
 			Docs: card.Docs, License: card.License},

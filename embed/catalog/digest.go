@@ -13,6 +13,7 @@ type canonical struct {
 	Name          string            `json:"name"`
 	APIVersion    string            `json:"apiVersion"`
 	Labels        map[string]string `json:"labels"`
+	Annotations   map[string]string `json:"annotations"`
 	Version       string            `json:"version"`
 	Card          canonicalCard     `json:"card"`
 	Visibility    Visibility        `json:"visibility"`
@@ -56,10 +57,11 @@ func digest(bps []*Blueprint) string {
 		// Encoding cannot fail: the reader produces only strings, whole
 		// numbers, finite floats, booleans, nil, maps and slices.
 		_ = enc.Encode(canonical{
-			Name:       bp.Name,
-			APIVersion: bp.APIVersion,
-			Labels:     orNilMap(bp.Labels),
-			Version:    bp.Version.String(),
+			Name:        bp.Name,
+			APIVersion:  bp.APIVersion,
+			Labels:      orNilMap(bp.Labels),
+			Annotations: orNilMap(bp.Annotations),
+			Version:     bp.Version.String(),
 			Card: canonicalCard{c.Title, c.Summary, c.Description, c.Icon,
 				c.Category, c.Family, orNil(c.Tags), c.Docs, c.License},
 			Visibility:    bp.Visibility,

@@ -225,12 +225,7 @@ func (r *reader) metadata(n *yaml.Node) {
 		case "labels":
 			r.bp.Labels = r.labels(v, field)
 		case "annotations":
-			if a := r.labels(v, field); len(a) > 0 {
-				if r.bp.Extra == nil {
-					r.bp.Extra = make(map[string]any)
-				}
-				r.bp.Extra[field] = a
-			}
+			r.bp.Annotations = r.labels(v, field)
 		default:
 			r.unknown(k, v, field)
 		}
