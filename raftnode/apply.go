@@ -11,36 +11,66 @@ import (
 )
 
 // DefaultTimeout bounds a proposal or a read barrier whose context has no
-// deadline of its own.
+// deadline of its own, including the wait for an election to end.
 const DefaultTimeout = 5 * time.Second
 
 // Errors of Apply and ReadBarrier. Each says what a caller may do next.
 var (
-	// ErrNoLeader: no leader is known; the cluster is electing one or has
-	// lost its quorum. Retry after a short wait.
+	// ErrNoLeader: no leader was known for as long as the call could wait;
+	// the cluster is electing one or has lost its quorum. Retry shortly.
 	ErrNoLeader = errors.New("no leader: the cluster is electing one or has lost its quorum; retry shortly")
-	// ErrNotLeader: this node is not the leader and cannot forward.
+	// ErrNotLeader: the node asked is not the leader (the call was not applied).
 	ErrNotLeader = errors.New("this node is not the leader")
 	// ErrTimeout: the proposal was not committed in time; it may still be.
-	ErrTimeout = errors.New("timed out waiting for the cluster to commit; the write may still be applied")
+	ErrTimeout = errors.New("timed out waiting for the cluster to commit; the write may still be applied, read before retrying")
+	// ErrUnknownOutcome: leadership changed or the leader was lost while
+	// the write was in flight; it may or may not be applied.
+	ErrUnknownOutcome = errors.New("the leader changed or was lost while the write was in flight; it may or may not be applied, read before retrying")
 	// ErrShutdown: the node is stopping.
 	ErrShutdown = errors.New("node is shutting down")
+	// ErrUnknownNode: no member of the cluster has that id.
+	ErrUnknownNode = errors.New("no member of the cluster has that id")
 )
 
-// Apply proposes cmd and waits until it is committed and applied to this
-// node's state. The returned Result says whether the state machine accepted
-// the command; the error says whether the cluster did.
+// Apply proposes cmd to the cluster's leader, wherever it is, and waits
+// until the command is committed and applied to this node's own state, so
+// that a read here right after sees it. The Result says whether the state
+// machine accepted the command; the error says whether the cluster did.
+//
+// While no leader is known it waits, up to the context's deadline (or
+// DefaultTimeout), for one to be elected. It sends a command again only
+// when the previous attempt certainly did not reach the log, so a command
+// is never applied twice on its behalf.
 func (n *Node) Apply(ctx context.Context, cmd storage.Command) (storage.Result, error) {
 	return n.ApplyEncoded(ctx, cmd.Encode())
 }
 
-// ApplyEncoded proposes an already encoded command.
+// ApplyEncoded is Apply for an already encoded command.
 func (n *Node) ApplyEncoded(ctx context.Context, data []byte) (storage.Result, error) {
 	start := time.Now()
-	f := n.raft.Apply(data, timeoutOf(ctx))
-	err := waitFuture(ctx, f)
+	var res storage.Result
+	err := n.onLeader(ctx,
+		func(ctx context.Context) error {
+			var err error
+			res, err = n.applyLocal(ctx, data)
+			return err
+		},
+		func(ctx context.Context, leader string) error {
+			var out applyResponse
+			if err := n.peers.call(ctx, "POST", leader, "/v1/apply", data, &out); err != nil {
+				return forwardError(err)
+			}
+			res = storage.Result{Index: out.Index, Err: storage.ErrorFromCode(out.Code, out.Message)}
+			return n.waitApplied(ctx, out.Index)
+		})
 	n.metrics.observeApply(time.Since(start), err)
-	if err != nil {
+	return res, err
+}
+
+// applyLocal proposes data on this node, which must lead.
+func (n *Node) applyLocal(ctx context.Context, data []byte) (storage.Result, error) {
+	f := n.raft.Apply(data, timeoutOf(ctx))
+	if err := waitFuture(ctx, f); err != nil {
 		return storage.Result{}, n.mapError(err)
 	}
 	res, ok := f.Response().(storage.Result)
@@ -48,6 +78,64 @@ func (n *Node) ApplyEncoded(ctx context.Context, data []byte) (storage.Result, e
 		return storage.Result{}, fmt.Errorf("apply: unexpected response %T", f.Response())
 	}
 	return res, nil
+}
+
+// onLeader runs local when this node leads and remote against the leader
+// otherwise. It tries again, until ctx ends, while no leader is known or
+// when an attempt certainly changed nothing (the node asked was not the
+// leader, or could not be reached).
+func (n *Node) onLeader(ctx context.Context, local func(context.Context) error, remote func(context.Context, string) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeoutOf(ctx))
+	defer cancel()
+	backoff := 5 * time.Millisecond
+	for {
+		var err error
+		leader, id := n.raft.LeaderWithID()
+		switch {
+		case n.raft.State() == raft.Leader:
+			err = local(ctx)
+		case n.raft.State() == raft.Shutdown:
+			return ErrShutdown
+		case leader != "" && string(id) != n.cfg.NodeID:
+			err = remote(ctx, string(leader))
+		default:
+			err = ErrNoLeader
+		}
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(err, ErrNoLeader) || errors.Is(err, errNotSent) || errors.Is(err, ErrNotLeader) {
+				return ErrNoLeader
+			}
+			return ErrTimeout
+		case <-time.After(backoff):
+		}
+		if backoff < 100*time.Millisecond {
+			backoff *= 2
+		}
+	}
+}
+
+func retryable(err error) bool {
+	return err != nil && (errors.Is(err, ErrNoLeader) || errors.Is(err, ErrNotLeader) || errors.Is(err, errNotSent))
+}
+
+// forwardError classifies the failure of a call to the leader: refused by
+// a peer (its reason), never sent (safe to retry), or broken in flight
+// (the outcome is unknown).
+func forwardError(err error) error {
+	var re *remoteError
+	switch {
+	case errors.As(err, &re):
+		return re
+	case errors.Is(err, errNotSent):
+		return err
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return ErrTimeout
+	}
+	return fmt.Errorf("%w (%v)", ErrUnknownOutcome, err)
 }
 
 func timeoutOf(ctx context.Context) time.Duration {
@@ -72,22 +160,19 @@ func waitFuture(ctx context.Context, f raft.Future) error {
 	}
 }
 
+// mapError turns Raft's errors into this package's. Raft's ErrNotLeader
+// and a transfer in progress refuse a proposal before it reaches the log;
+// a lost leadership may leave it there.
 func (n *Node) mapError(err error) error {
 	switch {
-	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
-		if leader, _ := n.raft.LeaderWithID(); leader == "" {
-			return ErrNoLeader
-		}
-		return fmt.Errorf("%w (the leader is %s)", ErrNotLeader, n.leaderAddr())
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return ErrNotLeader
+	case errors.Is(err, raft.ErrLeadershipLost):
+		return ErrUnknownOutcome
 	case errors.Is(err, raft.ErrEnqueueTimeout), errors.Is(err, context.DeadlineExceeded):
 		return ErrTimeout
 	case errors.Is(err, raft.ErrRaftShutdown):
 		return ErrShutdown
 	}
 	return err
-}
-
-func (n *Node) leaderAddr() string {
-	addr, _ := n.raft.LeaderWithID()
-	return string(addr)
 }

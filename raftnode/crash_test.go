@@ -48,7 +48,13 @@ func runCrashWriter(spec string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	cfg := Config{NodeID: "n1", Dir: filepath.Join(f[0], "raft"), Bind: f[1],
+	ca := &testCA{}
+	var perr error
+	if ca.cert, ca.key, perr = NewCA("test"); perr != nil {
+		fmt.Fprintln(os.Stderr, perr)
+		os.Exit(2)
+	}
+	cfg := Config{NodeID: "n1", Dir: filepath.Join(f[0], "raft"), Bind: f[1], PKI: ca.pki(&testing.T{}, "n1"),
 		SnapshotThreshold: threshold, TrailingLogs: trailing}
 	if threshold > 0 {
 		cfg.SnapshotInterval = 50 * time.Millisecond

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,10 +28,17 @@ type Config struct {
 	// Bind is the Raft listen address; Advertise, if set, the one peers dial.
 	Bind      string
 	Advertise string
+	// PKI is the node's TLS identity; Raft and the node-to-node calls run
+	// over mutual TLS with it. Required.
+	PKI *PKI
 	// Logger receives Raft's log lines; nil discards them.
 	Logger *slog.Logger
 	// Registerer receives the node's metrics; nil registers none.
 	Registerer prometheus.Registerer
+
+	// Join marks a node started to join an existing cluster: it never
+	// bootstraps, and waits for the leader to add it.
+	Join bool
 
 	// SnapshotThreshold, SnapshotInterval and TrailingLogs override Raft's
 	// defaults when non-zero (tests use small values to force snapshots).
@@ -48,12 +56,16 @@ type Node struct {
 	logs   *raftboltdb.BoltStore
 	snaps  *raft.FileSnapshotStore
 	trans  *raft.NetworkTransport
+	mux    *mux
+	rpc    *rpcServer
+	peers  *peerClient
 
 	bootstrapped bool
 	// readyTerm is the term in which this node, as leader, has applied
 	// everything committed before it was elected (its first barrier).
 	readyTerm atomic.Uint64
 	metrics   *metrics
+	contacts  contacts
 
 	notify   chan bool
 	observer *raft.Observer
@@ -64,12 +76,15 @@ type Node struct {
 	closed   bool
 }
 
+// ErrRemoved: the node was removed from its cluster and will not start.
+var ErrRemoved = errors.New("this node was removed from its cluster")
+
 // Timeouts. A region's nodes sit on one network, so they can be short; a
 // cluster whose only voter is this node elects itself at once.
 const (
-	clusterHeartbeat = 1000 * time.Millisecond
-	clusterElection  = 1000 * time.Millisecond
-	clusterLease     = 500 * time.Millisecond
+	clusterHeartbeat = 500 * time.Millisecond
+	clusterElection  = 500 * time.Millisecond
+	clusterLease     = 250 * time.Millisecond
 	soloTimeout      = 25 * time.Millisecond
 )
 
@@ -79,6 +94,9 @@ const (
 func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if cfg.NodeID == "" {
 		return nil, errors.New("raft: node id is empty")
+	}
+	if cfg.PKI == nil {
+		return nil, errors.New("raft: no TLS identity; a node always talks to its peers over mutual TLS")
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -95,6 +113,9 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 		}
 	}()
 
+	if at, err := os.ReadFile(filepath.Join(cfg.Dir, removedMarker)); err == nil {
+		return nil, fmt.Errorf("%w (at %s); to bring it back, move its data directory aside and start it with --join and a new token", ErrRemoved, strings.TrimSpace(string(at)))
+	}
 	logPath := filepath.Join(cfg.Dir, "raft.db")
 	if err := CheckFiles(cfg.Dir); err != nil {
 		return nil, err
@@ -131,15 +152,26 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if advAddr.IP == nil || advAddr.IP.IsUnspecified() {
 		return nil, fmt.Errorf("raft: advertise address %q is not one peers can dial; set --advertise", advertise)
 	}
-	n.trans, err = raft.NewTCPTransportWithLogger(cfg.Bind, advAddr, 3, 10*time.Second, hl.Named("transport"))
+	n.mux, err = newMux(cfg.Bind, cfg.PKI, logger)
 	if err != nil {
 		return nil, fmt.Errorf("raft: listen on %s: %w", cfg.Bind, err)
 	}
+	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  &raftLayer{muxListener: n.mux.raft, mux: n.mux, advertise: advAddr},
+		MaxPool: 3,
+		Timeout: 10 * time.Second,
+		Logger:  hl.Named("transport"),
+	})
+	n.peers = newPeerClient(n.mux)
 
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(cfg.NodeID)
 	conf.Logger = hl
 	conf.BatchApplyCh = true
+	// Followers learn the commit index with the next AppendEntries; when
+	// no write follows, CommitTimeout bounds how long that takes, and with
+	// it a follower's read barrier and forwarded writes.
+	conf.CommitTimeout = 5 * time.Millisecond
 	conf.MaxAppendEntries = 256
 	// The state file keeps its applied index, so Raft need not rebuild it
 	// from a snapshot at every start; only an untrusted file is rebuilt.
@@ -153,7 +185,7 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if cfg.TrailingLogs > 0 {
 		conf.TrailingLogs = cfg.TrailingLogs
 	}
-	solo := !hasState || n.soloVoter()
+	solo := (!hasState && !cfg.Join) || n.soloVoter()
 	setTimeouts(conf, solo)
 	n.notify = make(chan bool, 16)
 	conf.NotifyCh = n.notify
@@ -162,7 +194,7 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raft: start: %w", err)
 	}
-	if !hasState {
+	if !hasState && !cfg.Join {
 		f := n.raft.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{
 			Suffrage: raft.Voter, ID: conf.LocalID, Address: n.trans.LocalAddr(),
 		}}})
@@ -180,8 +212,10 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 		return ok
 	})
 	n.raft.RegisterObserver(n.observer)
-	n.wg.Add(1)
+	n.rpc = newRPCServer(n)
+	n.wg.Add(2)
 	go n.watch()
+	go n.promoteWhenCaughtUp()
 	ok = true
 	return n, nil
 }
@@ -291,12 +325,16 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.closed = true
+	n.handOver()
 	var err error
 	if n.raft != nil {
 		err = n.raft.Shutdown().Error()
 		n.raft.DeregisterObserver(n.observer)
 	}
 	close(n.stop)
+	if n.rpc != nil {
+		n.rpc.close()
+	}
 	n.wg.Wait()
 	n.metrics.unregister()
 	if cerr := n.closeStores(); err == nil {
@@ -305,10 +343,44 @@ func (n *Node) Close() error {
 	return err
 }
 
+// handOver transfers leadership before a leader stops, so the cluster
+// does not wait out an election timeout.
+func (n *Node) handOver() {
+	if n.raft == nil || n.raft.State() != raft.Leader {
+		return
+	}
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return
+	}
+	voters := 0
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+		}
+	}
+	if voters < 2 {
+		return
+	}
+	if err := n.raft.LeadershipTransfer().Error(); err != nil {
+		n.logger.Warn("handing leadership over before stopping", "error", err)
+		return
+	}
+	n.logger.Info("handed leadership over before stopping")
+}
+
 func (n *Node) closeStores() error {
 	var err error
 	if n.trans != nil {
 		err = n.trans.Close()
+	}
+	if n.mux != nil {
+		if cerr := n.mux.Close(); err == nil && !errors.Is(cerr, net.ErrClosed) {
+			err = cerr
+		}
+	}
+	if n.peers != nil {
+		n.peers.close()
 	}
 	if n.logs != nil {
 		if cerr := n.logs.Close(); err == nil {

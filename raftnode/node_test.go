@@ -28,13 +28,52 @@ type testNode struct {
 	store *storage.Store
 }
 
+// testCA is a cluster CA for tests; certs issues node identities from it.
+type testCA struct{ cert, key []byte }
+
+func newTestCA(t testing.TB) *testCA {
+	t.Helper()
+	cert, key, err := NewCA("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testCA{cert: cert, key: key}
+}
+
+func (ca *testCA) pki(t testing.TB, name string) *PKI {
+	t.Helper()
+	key, csr, err := NewNodeKey(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crt, err := IssueNodeCert(ca.cert, ca.key, csr, name, NamesFor("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPKI(ca.cert, crt, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var sharedCA struct {
+	once sync.Once
+	ca   *testCA
+}
+
+func defaultCA(t testing.TB) *testCA {
+	sharedCA.once.Do(func() { sharedCA.ca = newTestCA(t) })
+	return sharedCA.ca
+}
+
 func openTestNode(t testing.TB, dir, addr string, tune func(*Config)) *testNode {
 	t.Helper()
 	st, err := storage.Open(filepath.Join(dir, "state.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{NodeID: "n1", Dir: filepath.Join(dir, "raft"), Bind: addr}
+	cfg := Config{NodeID: "n1", Dir: filepath.Join(dir, "raft"), Bind: addr, PKI: defaultCA(t).pki(t, "n1")}
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -28,7 +28,7 @@ func (n *Node) Status() Status {
 		LeaderID:     string(id),
 		LeaderAddr:   string(addr),
 		CommitIndex:  n.raft.CommitIndex(),
-		AppliedIndex: n.raft.AppliedIndex(),
+		AppliedIndex: n.fsm.AppliedIndex(),
 		LastIndex:    n.raft.LastIndex(),
 	}
 }
@@ -50,9 +50,9 @@ func (n *Node) Ready() (ready bool, reason string) {
 	if state == raft.Leader && n.readyTerm.Load() != n.raft.CurrentTerm() {
 		return false, "newly elected leader is applying the entries committed before its election"
 	}
-	commit, applied := n.raft.CommitIndex(), n.raft.AppliedIndex()
-	if applied < commit {
-		return false, fmt.Sprintf("applying committed entries: applied %d of %d", applied, commit)
+	commit := n.raft.CommitIndex()
+	if n.raft.AppliedIndex() < commit || n.fsm.AppliedIndex() < n.lastStateIndex(commit) {
+		return false, fmt.Sprintf("applying committed entries: applied %d of %d", n.fsm.AppliedIndex(), commit)
 	}
 	return true, ""
 }

@@ -51,10 +51,12 @@ func (s *Store) ApplyBatch(logs []*raft.Log) []any {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	var last uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		applied := getUint(meta, metaAppliedIndex)
-		var last *raft.Log
+		last = applied
+		var lastLog *raft.Log
 		for i, l := range logs {
 			if l.Index <= applied {
 				results[i] = Result{Index: l.Index}
@@ -78,16 +80,20 @@ func (s *Store) ApplyBatch(logs []*raft.Log) []any {
 			default:
 				results[i] = Result{Index: l.Index}
 			}
-			last = l
+			lastLog = l
 		}
-		if last == nil {
+		if lastLog == nil {
 			return nil
 		}
-		if err := putUint(meta, metaAppliedIndex, last.Index); err != nil {
+		last = lastLog.Index
+		if err := putUint(meta, metaAppliedIndex, lastLog.Index); err != nil {
 			return err
 		}
-		return putUint(meta, metaAppliedTerm, last.Term)
+		return putUint(meta, metaAppliedTerm, lastLog.Term)
 	})
+	if err == nil {
+		s.applied.Store(last)
+	}
 	if err != nil {
 		s.fail(err)
 		s.logger.Error("applying committed entries failed; this node stops applying until it is restarted",

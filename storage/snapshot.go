@@ -92,6 +92,7 @@ func (s *Store) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	idx, _ := s.appliedLocked()
+	s.applied.Store(idx)
 	s.logger.Info("restored state from snapshot", "applied_index", idx)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,6 +37,9 @@ type Store struct {
 	// rebuilt is set when Open set an untrusted file aside: the state must
 	// then come from the latest Raft snapshot and the log.
 	rebuilt bool
+
+	// applied mirrors meta/applied_index for readers that poll it.
+	applied atomic.Uint64
 
 	failMu sync.Mutex
 	failed error
@@ -95,6 +99,8 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	idx, _ := s.appliedLocked()
+	s.applied.Store(idx)
 	return s, nil
 }
 
@@ -110,6 +116,10 @@ func openBolt(path string, syncEachBatch bool) (*bolt.DB, error) {
 	}
 	return db, nil
 }
+
+// AppliedIndex returns the index of the last entry applied to the state
+// file, without a transaction.
+func (s *Store) AppliedIndex() uint64 { return s.applied.Load() }
 
 // Rebuilt reports whether Open set an untrusted file aside and started an
 // empty one, which the caller fills from the latest Raft snapshot.

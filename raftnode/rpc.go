@@ -1,0 +1,280 @@
+package raftnode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/openova-io/sovereign/storage"
+)
+
+// Node-to-node calls ride the mutual-TLS mux as HTTP/1.1: forwarded
+// writes, read indexes, membership changes and status. Only a peer holding
+// a certificate from the cluster CA reaches these handlers.
+
+const maxRPCBody = 8 << 20
+
+type rpcServer struct {
+	node *Node
+	srv  *http.Server
+}
+
+func newRPCServer(n *Node) *rpcServer {
+	mux := http.NewServeMux()
+	s := &rpcServer{node: n}
+	mux.HandleFunc("POST /v1/apply", s.apply)
+	mux.HandleFunc("POST /v1/read-index", s.readIndex)
+	mux.HandleFunc("POST /v1/members/add", s.addMember)
+	mux.HandleFunc("POST /v1/members/promote", s.promote)
+	mux.HandleFunc("POST /v1/members/remove", s.remove)
+	mux.HandleFunc("POST /v1/members/removed", s.removed)
+	mux.HandleFunc("POST /v1/leadership/transfer", s.transfer)
+	mux.HandleFunc("GET /v1/status", s.status)
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		_ = s.srv.Serve(n.mux.rpc)
+	}()
+	return s
+}
+
+func (s *rpcServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.srv.Shutdown(ctx)
+}
+
+// rpcError is the body of every failed call.
+type rpcError struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail,omitempty"`
+	Leader string `json:"leader,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fail answers err with a code the caller maps back to this package's errors.
+func (s *rpcServer) fail(w http.ResponseWriter, err error) {
+	code := "internal"
+	switch {
+	case errors.Is(err, ErrNotLeader):
+		code = "not-leader"
+	case errors.Is(err, ErrNoLeader):
+		code = "no-leader"
+	case errors.Is(err, ErrTimeout):
+		code = "timeout"
+	case errors.Is(err, ErrShutdown):
+		code = "shutdown"
+	case errors.Is(err, ErrUnknownNode):
+		code = "unknown-node"
+	}
+	leader, _ := s.node.raft.LeaderWithID()
+	writeJSON(w, http.StatusConflict, rpcError{Error: code, Detail: err.Error(), Leader: string(leader)})
+}
+
+func (s *rpcServer) requestContext(r *http.Request) (context.Context, context.CancelFunc) {
+	if ms := r.Header.Get("X-Timeout-Ms"); ms != "" {
+		var d int64
+		if _, err := fmt.Sscan(ms, &d); err == nil && d > 0 {
+			return context.WithTimeout(r.Context(), time.Duration(d)*time.Millisecond)
+		}
+	}
+	return context.WithTimeout(r.Context(), DefaultTimeout)
+}
+
+type applyResponse struct {
+	Index   uint64 `json:"index"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+func (s *rpcServer) apply(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxRPCBody))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, rpcError{Error: "bad-request", Detail: err.Error()})
+		return
+	}
+	ctx, cancel := s.requestContext(r)
+	defer cancel()
+	res, err := s.node.applyLocal(ctx, data)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := applyResponse{Index: res.Index}
+	if res.Err != nil {
+		out.Code, out.Message = storage.ErrorCode(res.Err), res.Err.Error()
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type readIndexResponse struct {
+	Index uint64 `json:"index"`
+}
+
+func (s *rpcServer) readIndex(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.requestContext(r)
+	defer cancel()
+	idx, err := s.node.leaderReadIndex(ctx)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, readIndexResponse{Index: idx})
+}
+
+type memberRequest struct {
+	ID      string `json:"id"`
+	Address string `json:"address,omitempty"`
+}
+
+func (s *rpcServer) member(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, m memberRequest) error) {
+	var m memberRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxRPCBody)).Decode(&m); err != nil || m.ID == "" {
+		writeJSON(w, http.StatusBadRequest, rpcError{Error: "bad-request", Detail: "need a JSON body with id"})
+		return
+	}
+	ctx, cancel := s.requestContext(r)
+	defer cancel()
+	if err := op(ctx, m); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *rpcServer) addMember(w http.ResponseWriter, r *http.Request) {
+	s.member(w, r, func(ctx context.Context, m memberRequest) error { return s.node.addNonvoterLocal(ctx, m.ID, m.Address) })
+}
+
+func (s *rpcServer) promote(w http.ResponseWriter, r *http.Request) {
+	s.member(w, r, func(ctx context.Context, m memberRequest) error { return s.node.promoteLocal(ctx, m.ID) })
+}
+
+func (s *rpcServer) remove(w http.ResponseWriter, r *http.Request) {
+	s.member(w, r, func(ctx context.Context, m memberRequest) error { return s.node.removeLocal(ctx, m.ID) })
+}
+
+// removed is the leader telling this node it is no longer a member.
+func (s *rpcServer) removed(w http.ResponseWriter, r *http.Request) {
+	s.member(w, r, func(ctx context.Context, m memberRequest) error {
+		if m.ID != s.node.cfg.NodeID {
+			return fmt.Errorf("%w: this node is %s", ErrUnknownNode, s.node.cfg.NodeID)
+		}
+		return s.node.markRemoved()
+	})
+}
+
+func (s *rpcServer) transfer(w http.ResponseWriter, r *http.Request) {
+	s.member(w, r, func(ctx context.Context, m memberRequest) error { return s.node.transferLocal(ctx, m.ID) })
+}
+
+func (s *rpcServer) status(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.node.Status())
+}
+
+// peerClient calls other nodes over the mux.
+type peerClient struct {
+	client *http.Client
+	tr     *http.Transport
+}
+
+func newPeerClient(m *mux) *peerClient {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			timeout := 5 * time.Second
+			if d, ok := ctx.Deadline(); ok {
+				timeout = time.Until(d)
+			}
+			return m.dial(addr, protoRPC, timeout)
+		},
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &peerClient{client: &http.Client{Transport: tr}, tr: tr}
+}
+
+func (p *peerClient) close() { p.tr.CloseIdleConnections() }
+
+// errNotSent marks a call that never reached the peer, so it is safe to
+// send again elsewhere.
+var errNotSent = errors.New("peer not reached")
+
+// remoteError is a peer's refusal, with the leader it knows of.
+type remoteError struct {
+	rpcError
+}
+
+func (e *remoteError) Error() string { return e.Detail }
+
+func (e *remoteError) Unwrap() error {
+	switch e.rpcError.Error {
+	case "not-leader":
+		return ErrNotLeader
+	case "no-leader":
+		return ErrNoLeader
+	case "timeout":
+		return ErrTimeout
+	case "shutdown":
+		return ErrShutdown
+	case "unknown-node":
+		return ErrUnknownNode
+	}
+	return nil
+}
+
+// call sends body (raw bytes, or a value to encode as JSON) to a peer and
+// decodes its answer into out.
+func (p *peerClient) call(ctx context.Context, method, addr, path string, body any, out any) error {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, rd)
+	if err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		req.Header.Set("X-Timeout-Ms", fmt.Sprint(time.Until(d).Milliseconds()))
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return fmt.Errorf("%w: %v", errNotSent, err)
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxRPCBody))
+	if resp.StatusCode != http.StatusOK {
+		var re remoteError
+		if err := dec.Decode(&re.rpcError); err != nil {
+			return fmt.Errorf("peer %s answered %s", addr, resp.Status)
+		}
+		return &re
+	}
+	if out == nil {
+		return nil
+	}
+	return dec.Decode(out)
+}
