@@ -48,4 +48,3 @@ type codedError struct {
 
 func (e *codedError) Error() string { return e.msg }
 func (e *codedError) Unwrap() error { return e.err }
-
