@@ -23,6 +23,8 @@ type Options struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	Version  string
+	// Console configures the Sovereign Console API (app/console.go).
+	Console ConsoleOptions
 }
 
 // Server is the HTTP side of a node.
@@ -31,6 +33,8 @@ type Server struct {
 	logger  *slog.Logger
 	fiber   *fiber.App
 	metrics *httpMetrics
+	// console is the state of the console API (app/console.go).
+	console *console
 	// started is set by main once start-up work (the bootstrap
 	// administrator on a new cluster) is done; until then /readyz says so.
 	started atomic.Bool

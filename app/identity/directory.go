@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,10 +32,9 @@ func NewDirectory(node Proposer, store *storage.Store) *Directory {
 // ErrEmailTaken is returned when another user has the email.
 var ErrEmailTaken = errors.New("a user with this email already exists")
 
-// Create adds u, giving it an id and creation time if it has none. The
-// email is unique: the user and its index entry are written together, and
-// both only if neither exists.
-func (d *Directory) Create(ctx context.Context, u User) (User, error) {
+// Prepare fills what a new user lacks: an id, the creation time, the
+// active status, and the email in its stored form.
+func (d *Directory) Prepare(u User) User {
 	if u.ID == "" {
 		u.ID = uuid.NewString()
 	}
@@ -45,15 +44,20 @@ func (d *Directory) Create(ctx context.Context, u User) (User, error) {
 	if u.Status == "" {
 		u.Status = StatusActive
 	}
-	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	data, err := json.Marshal(u)
+	u.Email = NormalizeEmail(u.Email)
+	return u
+}
+
+// Create adds u, giving it an id and creation time if it has none. The
+// email is unique: the user and its index entry are written together, and
+// both only if neither exists.
+func (d *Directory) Create(ctx context.Context, u User) (User, error) {
+	u = d.Prepare(u)
+	ops, err := CreateOps(u)
 	if err != nil {
 		return User{}, err
 	}
-	res, err := d.node.Apply(ctx, storage.Batch(
-		storage.Create(storage.BucketUsers, []byte(u.ID), data),
-		storage.Create(storage.BucketEmails, []byte(u.Email), []byte(u.ID)),
-	))
+	res, err := d.node.Apply(ctx, storage.Batch(ops...))
 	if err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", u.Email, err)
 	}
@@ -66,6 +70,40 @@ func (d *Directory) Create(ctx context.Context, u User) (User, error) {
 	return u, nil
 }
 
+// CreateOps are the commands that add u (already prepared) and its email
+// index entry, both only if neither exists.
+func CreateOps(u User) ([]storage.Command, error) {
+	data, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	return []storage.Command{
+		storage.Create(storage.BucketUsers, []byte(u.ID), data),
+		storage.Create(storage.BucketEmails, []byte(u.Email), []byte(u.ID)),
+	}, nil
+}
+
+// UpdateOps are the commands that replace the user read at version with
+// u. The email does not change; the version check makes a concurrent
+// change fail rather than be overwritten.
+func UpdateOps(u User, version uint64) ([]storage.Command, error) {
+	data, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	put := storage.Put(storage.BucketUsers, []byte(u.ID), data)
+	put.Expect = int64(version)
+	return []storage.Command{put}, nil
+}
+
+// DeleteOps are the commands that remove the user read at version, and
+// its email index entry.
+func DeleteOps(u User, version uint64) []storage.Command {
+	del := storage.Delete(storage.BucketUsers, []byte(u.ID))
+	del.Expect = int64(version)
+	return []storage.Command{del, storage.Delete(storage.BucketEmails, []byte(u.Email))}
+}
+
 // Count returns the number of users.
 func (d *Directory) Count() (int, error) {
 	return d.store.Count(storage.BucketUsers)
@@ -73,17 +111,67 @@ func (d *Directory) Count() (int, error) {
 
 // ByEmail returns the user with email, and whether there is one.
 func (d *Directory) ByEmail(email string) (User, bool, error) {
-	idx, ok, err := d.store.Get(storage.BucketEmails, []byte(strings.ToLower(strings.TrimSpace(email))))
+	u, _, ok, err := d.LookupEmail(email)
+	return u, ok, err
+}
+
+// LookupEmail returns the user with email, its record version, and whether
+// there is one.
+func (d *Directory) LookupEmail(email string) (User, uint64, bool, error) {
+	idx, ok, err := d.store.Get(storage.BucketEmails, []byte(NormalizeEmail(email)))
 	if err != nil || !ok {
-		return User{}, false, err
+		return User{}, 0, false, err
 	}
-	rec, ok, err := d.store.Get(storage.BucketUsers, idx.Value)
+	return d.Get(string(idx.Value))
+}
+
+// Get returns the user with id, its record version, and whether there is one.
+func (d *Directory) Get(id string) (User, uint64, bool, error) {
+	rec, ok, err := d.store.Get(storage.BucketUsers, []byte(id))
 	if err != nil || !ok {
-		return User{}, false, err
+		return User{}, 0, false, err
 	}
 	var u User
 	if err := json.Unmarshal(rec.Value, &u); err != nil {
-		return User{}, false, fmt.Errorf("user %s: %w", idx.Value, err)
+		return User{}, 0, false, fmt.Errorf("user %s: %w", id, err)
 	}
-	return u, true, nil
+	return u, rec.Version, true, nil
+}
+
+// List returns every user, sorted by email.
+func (d *Directory) List() ([]User, error) {
+	users := []User{}
+	var derr error
+	err := d.store.Scan(storage.BucketUsers, nil, func(key []byte, rec storage.Record) bool {
+		var u User
+		if err := json.Unmarshal(rec.Value, &u); err != nil {
+			derr = fmt.Errorf("user %s: %w", key, err)
+			return false
+		}
+		users = append(users, u)
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(users, func(i, j int) bool { return users[i].Email < users[j].Email })
+	return users, nil
+}
+
+// ActiveAdmins counts the active sovereign-admins.
+func (d *Directory) ActiveAdmins() (int, error) {
+	users, err := d.List()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, u := range users {
+		if u.Role == RoleSovereignAdmin && u.Active() {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -1,6 +1,9 @@
 package identity
 
 import (
+	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 )
 
@@ -13,6 +16,19 @@ const (
 	RoleSecurityOfficer = "security-officer"
 	RoleBillingAdmin    = "billing-admin"
 )
+
+// Roles lists every role, most powerful first.
+var Roles = []string{RoleSovereignAdmin, RoleOrgAdmin, RoleOrgDeveloper, RoleOrgViewer, RoleSecurityOfficer, RoleBillingAdmin}
+
+// ValidRole reports whether role is one of Roles.
+func ValidRole(role string) bool {
+	for _, r := range Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
 
 // Statuses of a user.
 const (
@@ -30,4 +46,43 @@ type User struct {
 	PasswordHash string     `json:"passwordHash,omitempty"`
 	Created      time.Time  `json:"created"`
 	LastSignIn   *time.Time `json:"lastSignIn,omitempty"`
+	// SessionsNotBefore ends every session issued before it: a new
+	// password, a disabled account or a changed role set it.
+	SessionsNotBefore *time.Time `json:"sessionsNotBefore,omitempty"`
+}
+
+// Active reports whether the user may sign in.
+func (u User) Active() bool { return u.Status == StatusActive }
+
+// NormalizeEmail is the form emails are stored and indexed in.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CheckEmail says what is wrong with email, or nil.
+func CheckEmail(email string) error {
+	if len(email) > 254 {
+		return fmt.Errorf("at most 254 characters")
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || a.Name != "" {
+		return fmt.Errorf("%q is not an email address (for example ops@example.org)", email)
+	}
+	return nil
+}
+
+// Password length bounds: long enough to resist guessing at argon2id's
+// cost, short enough that hashing stays bounded.
+const (
+	MinPasswordLen = 12
+	MaxPasswordLen = 256
+)
+
+// CheckPassword says what is wrong with a new password, or nil.
+func CheckPassword(pw string) error {
+	if len(pw) < MinPasswordLen {
+		return fmt.Errorf("at least %d characters", MinPasswordLen)
+	}
+	if len(pw) > MaxPasswordLen {
+		return fmt.Errorf("at most %d characters", MaxPasswordLen)
+	}
+	return nil
 }

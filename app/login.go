@@ -1,0 +1,185 @@
+package app
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/openova-io/sovereign/app/identity"
+	"github.com/openova-io/sovereign/storage"
+)
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// loginResponse answers a sign-in: the user, the token (for the CLI's
+// Authorization header; the browser uses the cookie) and its expiry.
+type loginResponse struct {
+	User      UserView `json:"user"`
+	Token     string   `json:"token"`
+	ExpiresAt string   `json:"expiresAt"`
+}
+
+// errBadCredentials is the one answer for an unknown user, a disabled
+// one, a user without a password and a wrong password.
+var errBadCredentials = fiber.NewError(fiber.StatusUnauthorized, "wrong email or password")
+
+// dummyHash is verified against when there is no user, so an unknown
+// email takes as long as a wrong password.
+var dummyHash, _ = identity.HashPassword("sovereign-timing-equaliser")
+
+// login is POST /api/v1/auth/login.
+func (cs *console) login(c *fiber.Ctx) error {
+	if err := cs.checkOrigin(c); err != nil && c.Get(fiber.HeaderOrigin) != "" {
+		return err
+	}
+	var req loginRequest
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	if req.Email == "" {
+		return badField("email", "required")
+	}
+	if req.Password == "" {
+		return badField("password", "required")
+	}
+	if len(req.Password) > identity.MaxPasswordLen || len(req.Email) > 254 {
+		return errBadCredentials
+	}
+	now := cs.now()
+	client := c.IP()
+	account := identity.NormalizeEmail(req.Email)
+	if err := cs.throttled(c, now, client, account); err != nil {
+		return err
+	}
+	cs.clients.add(client, now)
+
+	cs.readBarrier(c)
+	u, _, found, err := cs.dir.LookupEmail(account)
+	if err != nil {
+		return unavailableRead(c, err)
+	}
+	hash := dummyHash
+	if found && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	ok, err := cs.verifyPassword(c.UserContext(), hash, req.Password)
+	if err != nil {
+		return err
+	}
+	if !found || u.PasswordHash == "" || !ok || !u.Active() {
+		cs.accounts.add(account, now)
+		return errBadCredentials
+	}
+	cs.accounts.reset(account)
+
+	if err := cs.recordSignIn(c, u.ID, u.Email, "session.login"); err != nil {
+		return err
+	}
+	fqdn, deploymentID := cs.identityOfSovereign(nil)
+	token, claims, err := cs.mint(c, u, fqdn, deploymentID)
+	if err != nil {
+		return err
+	}
+	cs.setSessionCookie(c, token)
+	u, _, _, _ = cs.dir.Get(u.ID)
+	return c.JSON(loginResponse{User: viewOf(u), Token: token, ExpiresAt: claims.ExpiresAt.UTC().Format(time.RFC3339)})
+}
+
+// throttled answers 429 with Retry-After when the client address or the
+// account has had too many attempts.
+func (cs *console) throttled(c *fiber.Ctx, now time.Time, client, account string) error {
+	for _, t := range []struct {
+		th  *throttle
+		key string
+		msg string
+	}{
+		{cs.clients, client, "too many sign-in attempts from this address"},
+		{cs.accounts, account, "too many failed sign-ins for this account"},
+	} {
+		if blocked, wait := t.th.blocked(t.key, now); blocked {
+			secs := int(math.Ceil(wait.Seconds()))
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, secs)))
+			return fiber.NewError(fiber.StatusTooManyRequests, t.msg+"; wait "+strconv.Itoa(max(1, secs))+" s and try again")
+		}
+	}
+	return nil
+}
+
+// verifyPassword runs argon2id with bounded concurrency: each run takes
+// 64 MiB, so a burst of sign-ins queues instead of exhausting memory.
+func (cs *console) verifyPassword(ctx context.Context, hash, password string) (bool, error) {
+	select {
+	case cs.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, fiber.NewError(fiber.StatusServiceUnavailable, "too busy; retry")
+	}
+	defer func() { <-cs.hashing }()
+	ok, err := identity.VerifyPassword(hash, password)
+	if err != nil {
+		return false, nil // an unreadable hash matches nothing
+	}
+	return ok, nil
+}
+
+// recordSignIn stores the user's last sign-in and audits it.
+func (cs *console) recordSignIn(c *fiber.Ctx, id, actor, action string) error {
+	return cs.commit(c, actor, func() (change, error) {
+		u, version, ok, err := cs.dir.Get(id)
+		if err != nil {
+			return change{}, err
+		}
+		if !ok {
+			return change{}, errBadCredentials
+		}
+		t := cs.now().UTC().Truncate(time.Second)
+		u.LastSignIn = &t
+		ops, err := identity.UpdateOps(u, version)
+		return change{ops: ops, action: action, target: "user/" + u.ID}, err
+	})
+}
+
+// me is GET /api/v1/auth/me: the signed-in user and the session's expiry.
+func (cs *console) me(c *fiber.Ctx) error {
+	s := sessionOf(c)
+	v := viewOf(s.User)
+	return c.JSON(fiber.Map{
+		"id": v.ID, "email": v.Email, "name": v.Name, "role": v.Role, "status": v.Status,
+		"lastSignInISO": v.LastSignInISO, "emailVerified": s.Claims.EmailVerified,
+		"sovereignFQDN": s.Claims.SovereignFQDN, "deploymentId": s.Claims.DeploymentID,
+		"expiresAt": s.Claims.ExpiresAt.UTC().Format(time.RFC3339),
+	})
+}
+
+// logout is DELETE /api/v1/auth/session: the session is recorded as ended
+// in the replicated store (so every node refuses it) and the cookie
+// cleared. Without a valid session there is nothing to end; the cookie is
+// cleared all the same.
+func (cs *console) logout(c *fiber.Ctx) error {
+	token, viaCookie := tokenOf(c)
+	if token != "" {
+		if viaCookie || c.Get(fiber.HeaderOrigin) != "" {
+			if err := cs.checkOrigin(c); err != nil {
+				return err
+			}
+		}
+		if claims, err := cs.parseSession(token); err == nil {
+			err := cs.commit(c, claims.Email, func() (change, error) {
+				now := cs.now()
+				ops := []storage.Command{storage.Put(storage.BucketRevoked, []byte(claims.ID), expiryValue(claims.ExpiresAt.Time))}
+				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketRevoked, now)...)
+				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketReplay, now)...)
+				return change{ops: ops, action: "session.logout", target: "user/" + claims.Subject}, nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	clearCookie(c, SessionCookie)
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,34 @@
+package app
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/openova-io/sovereign/storage"
+)
+
+// Ended sessions (bucket revoked) and used handover token ids (bucket
+// replay) are kept until the token they name expires: after that the token
+// is refused for its expiry anyway. Each record's value is that expiry in
+// Unix seconds. Writes that add such a record also remove a bounded number
+// of expired ones, so the buckets stay small without a sweeper of their own.
+
+// sweepLimit bounds the deletions one write carries.
+const sweepLimit = 128
+
+func expiryValue(t time.Time) []byte { return strconv.AppendInt(nil, t.Unix(), 10) }
+
+// expiredOps returns deletions of records in bucket whose expiry passed.
+func expiredOps(st *storage.Store, bucket []byte, now time.Time) []storage.Command {
+	var ops []storage.Command
+	_ = st.Scan(bucket, nil, func(key []byte, rec storage.Record) bool {
+		exp, err := strconv.ParseInt(string(rec.Value), 10, 64)
+		if err == nil && now.Unix() > exp+60 {
+			del := storage.Delete(bucket, key)
+			del.Expect = int64(rec.Version)
+			ops = append(ops, del)
+		}
+		return len(ops) < sweepLimit
+	})
+	return ops
+}

@@ -1,0 +1,301 @@
+package app
+
+import (
+	"net"
+	"sort"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/hashicorp/raft"
+)
+
+// The console's view of where the Sovereign runs. This node's region and
+// cluster are always there; the cluster's nodes are the Raft
+// configuration's servers, read live. Administrators add the rest as
+// entities (topology_entities.go); a stored region with this node's
+// region id overrides its descriptive fields.
+
+// Topology is GET /api/v1/sovereign/topology.
+type Topology struct {
+	Cloud    []CloudSpec    `json:"cloud"`
+	Topology TopologyLayout `json:"topology"`
+	Storage  StorageSpec    `json:"storage"`
+}
+
+type TopologyLayout struct {
+	Pattern string       `json:"pattern"`
+	Regions []RegionSpec `json:"regions"`
+}
+
+type StorageSpec struct {
+	PVCs    []any `json:"pvcs"`
+	Buckets []any `json:"buckets"`
+	Volumes []any `json:"volumes"`
+}
+
+type CloudSpec struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Provider    string `json:"provider"`
+	RegionCount int    `json:"regionCount"`
+	QuotaUsed   int    `json:"quotaUsed"`
+	QuotaLimit  int    `json:"quotaLimit"`
+}
+
+type RegionSpec struct {
+	ID             string        `json:"id"`
+	Name           string        `json:"name"`
+	Provider       string        `json:"provider"`
+	ProviderRegion string        `json:"providerRegion"`
+	SkuCp          string        `json:"skuCp"`
+	SkuWorker      string        `json:"skuWorker"`
+	WorkerCount    int           `json:"workerCount"`
+	Status         string        `json:"status"`
+	Clusters       []ClusterSpec `json:"clusters"`
+	Networks       []NetworkSpec `json:"networks"`
+}
+
+type ClusterSpec struct {
+	ID            string             `json:"id"`
+	Name          string             `json:"name"`
+	Version       string             `json:"version"`
+	Status        string             `json:"status"`
+	NodeCount     int                `json:"nodeCount"`
+	VClusters     []VClusterSpec     `json:"vclusters"`
+	LoadBalancers []LoadBalancerSpec `json:"loadBalancers"`
+	NodePools     []NodePoolSpec     `json:"nodePools"`
+	Nodes         []NodeSpec         `json:"nodes"`
+}
+
+type VClusterSpec struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	IsolationMode string `json:"isolationMode"`
+	Status        string `json:"status"`
+}
+
+type LoadBalancerSpec struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	PublicIP  string         `json:"publicIP"`
+	Listeners []ListenerSpec `json:"listeners"`
+	Targets   []TargetSpec   `json:"targets"`
+	Region    string         `json:"region"`
+	Status    string         `json:"status"`
+}
+
+type ListenerSpec struct {
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol"`
+}
+
+type TargetSpec struct {
+	ID     string `json:"id"`
+	IP     string `json:"ip"`
+	Status string `json:"status"`
+}
+
+type NodePoolSpec struct {
+	ID       string `json:"id"`
+	SKU      string `json:"sku"`
+	Replicas int    `json:"replicas"`
+	Status   string `json:"status"`
+}
+
+type NodeSpec struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	SKU    string `json:"sku"`
+	Role   string `json:"role"`
+	IP     string `json:"ip"`
+	Status string `json:"status"`
+}
+
+type NetworkSpec struct {
+	ID        string         `json:"id"`
+	CIDR      string         `json:"cidr"`
+	Region    string         `json:"region"`
+	Peerings  []PeeringSpec  `json:"peerings"`
+	Firewalls []FirewallSpec `json:"firewalls"`
+}
+
+type PeeringSpec struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	VPCPair []string `json:"vpcPair"`
+	Subnets []string `json:"subnets"`
+	Status  string   `json:"status"`
+}
+
+type FirewallSpec struct {
+	ID     string         `json:"id"`
+	Name   string         `json:"name"`
+	Rules  []FirewallRule `json:"rules"`
+	Status string         `json:"status"`
+}
+
+type FirewallRule struct {
+	ID       string `json:"id"`
+	Protocol string `json:"protocol"`
+	Port     string `json:"port"`
+	Source   string `json:"source"`
+	Action   string `json:"action"`
+}
+
+// Health values of every status field.
+const (
+	statusHealthy  = "healthy"
+	statusDegraded = "degraded"
+	statusFailed   = "failed"
+	statusUnknown  = "unknown"
+)
+
+// Deployment patterns.
+var patterns = []string{"solo", "ha-pair", "multi-region", "air-gap"}
+
+// defaultPattern: a Sovereign is air-gapped until an administrator says
+// otherwise.
+const defaultPattern = "air-gap"
+
+func emptyTopology() Topology {
+	return Topology{
+		Cloud:    []CloudSpec{},
+		Topology: TopologyLayout{Pattern: defaultPattern, Regions: []RegionSpec{}},
+		Storage:  StorageSpec{PVCs: []any{}, Buckets: []any{}, Volumes: []any{}},
+	}
+}
+
+// homeClusterID is the id of this node's own cluster.
+func (cs *console) homeClusterID() string { return "sovereign-" + cs.opts.Region }
+
+// getTopology is GET /api/v1/sovereign/topology.
+func (cs *console) getTopology(c *fiber.Ctx) error {
+	cs.readBarrier(c)
+	t, err := cs.buildTopology()
+	if err != nil {
+		cs.markDegraded(c, degradedUnreadable, err)
+		t = emptyTopology()
+	}
+	return c.JSON(t)
+}
+
+// buildTopology assembles the view from this node's cluster and the
+// stored entities.
+func (cs *console) buildTopology() (Topology, error) {
+	ents, pattern, err := cs.readEntities()
+	if err != nil {
+		return Topology{}, err
+	}
+	t := emptyTopology()
+	t.Topology.Pattern = pattern
+
+	home := RegionSpec{ID: cs.opts.Region, Name: cs.opts.Region, Provider: cs.opts.Provider, Status: statusHealthy}
+	regions := []RegionSpec{}
+	seenHome := false
+	for _, r := range ents.regions {
+		spec := r.spec()
+		if r.ID == home.ID {
+			seenHome = true
+			if spec.Provider == "" {
+				spec.Provider = home.Provider
+			}
+		}
+		regions = append(regions, spec)
+	}
+	if !seenHome {
+		regions = append([]RegionSpec{home}, regions...)
+	}
+
+	homeCluster, err := cs.homeCluster()
+	if err != nil {
+		return Topology{}, err
+	}
+	for i := range regions {
+		r := &regions[i]
+		if r.ID == home.ID {
+			r.Clusters = append(r.Clusters, homeCluster)
+		}
+		for _, cl := range ents.clusters {
+			if cl.RegionID == r.ID {
+				r.Clusters = append(r.Clusters, cl.spec())
+			}
+		}
+		for _, n := range ents.networks {
+			if n.RegionID == r.ID {
+				r.Networks = append(r.Networks, n.spec())
+			}
+		}
+		for j := range r.Clusters {
+			ents.attach(&r.Clusters[j])
+		}
+		if r.ID == home.ID && r.Status == statusHealthy {
+			r.Status = homeCluster.Status
+		}
+	}
+	t.Topology.Regions = regions
+
+	byProvider := map[string]*CloudSpec{}
+	for _, r := range regions {
+		p := r.Provider
+		if p == "" {
+			p = "on-premises"
+		}
+		cloud := byProvider[p]
+		if cloud == nil {
+			cloud = &CloudSpec{ID: p, Name: p, Provider: p}
+			byProvider[p] = cloud
+		}
+		cloud.RegionCount++
+		for _, cl := range r.Clusters {
+			cloud.QuotaUsed += cl.NodeCount
+		}
+	}
+	for _, cloud := range byProvider {
+		t.Cloud = append(t.Cloud, *cloud)
+	}
+	sort.Slice(t.Cloud, func(i, j int) bool { return t.Cloud[i].ID < t.Cloud[j].ID })
+	return t, nil
+}
+
+// homeCluster is this node's cluster; its nodes are the Raft servers in
+// the configuration this node last applied.
+func (cs *console) homeCluster() (ClusterSpec, error) {
+	conf, _, err := cs.s.opts.Store.Configuration()
+	if err != nil {
+		return ClusterSpec{}, err
+	}
+	node := cs.s.opts.Node
+	status := node.Status()
+	ready, _ := node.Ready()
+	cl := ClusterSpec{
+		ID: cs.homeClusterID(), Name: "sovereign", Version: cs.s.opts.Version, Status: statusHealthy,
+		VClusters: []VClusterSpec{}, LoadBalancers: []LoadBalancerSpec{}, NodePools: []NodePoolSpec{}, Nodes: []NodeSpec{},
+	}
+	if !ready {
+		cl.Status = statusDegraded
+	}
+	for _, srv := range conf.Servers {
+		n := NodeSpec{ID: string(srv.ID), Name: string(srv.ID), Role: "voter", IP: hostOf(string(srv.Address)), Status: statusUnknown}
+		if srv.Suffrage != raft.Voter {
+			n.Role = "non-voter"
+		}
+		if string(srv.ID) == status.LeaderID {
+			n.Role = "leader"
+			n.Status = statusHealthy
+		}
+		if string(srv.ID) == status.NodeID {
+			n.Status = statusHealthy
+			if !ready {
+				n.Status = statusDegraded
+			}
+		}
+		cl.Nodes = append(cl.Nodes, n)
+	}
+	return cl, nil
+}
+
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
