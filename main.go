@@ -33,6 +33,9 @@ func newRootCmd() *cobra.Command {
 		newCatalogCmd(),
 		newBundleCmd(),
 		newInstallCmd(),
+		newUserCmd(),
+		newKeysCmd(),
+		newAuditCmd(),
 	)
 	return root
 }

@@ -152,7 +152,11 @@ func (k *keyring) rotation(set keySet, version uint64) (change, error) {
 	}
 	put := storage.Put(storage.BucketKeys, sessionKeysKey, data)
 	put.Expect = int64(version)
-	return change{ops: []storage.Command{put}, action: "keys.rotate", target: "session-signing-key/" + kid}, nil
+	action := "keys.rotate"
+	if len(set.Keys) == 0 {
+		action = "keys.create"
+	}
+	return change{ops: []storage.Command{put}, action: action, target: "session-signing-key/" + kid}, nil
 }
 
 // rotateKeys is POST /api/v1/sovereign/keys/rotate: a new key signs from

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"text/tabwriter"
+	"time"
+
+	"github.com/openova-io/sovereign/app"
+	"github.com/openova-io/sovereign/app/client"
+	"github.com/spf13/cobra"
+)
+
+// `sovereign keys rotate` replaces the key that signs sessions.
+
+func newKeysCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage the keys that sign sessions (talks to a node's API)",
+	}
+	client.BindFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newKeysRotateCmd())
+	return cmd
+}
+
+func newKeysRotateCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "rotate",
+		Short: "Sign new sessions with a new key; sessions signed by the old ones stay valid until they expire",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.FromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Current string        `json:"current"`
+				Keys    []app.KeyInfo `json:"keys"`
+			}
+			if err := c.Do(cmd.Context(), http.MethodPost, "/api/v1/sovereign/keys/rotate", nil, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) {
+				fmt.Fprintf(w, "new sessions are signed by %s\n\n", out.Current)
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "KEY\tCREATED\tRETIRED")
+				for _, k := range out.Keys {
+					retired := "-"
+					if k.Retired != nil {
+						retired = k.Retired.Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", k.Kid, k.Created.Format(time.RFC3339), retired)
+				}
+				tw.Flush()
+			})
+		},
+	}
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
+}
