@@ -1,0 +1,260 @@
+package app
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// handoverClaims are the claims of a good handover token for the test
+// Sovereign.
+func handoverClaims() jwt.MapClaims {
+	now := time.Now()
+	return jwt.MapClaims{
+		"iss":            DefaultHandoverIssuer,
+		"aud":            []string{"https://console." + testFQDN},
+		"sub":            "openova-user-1",
+		"email":          "owner@customer.example",
+		"email_verified": true,
+		"role":           "sovereign-admin",
+		"iat":            now.Unix(),
+		"exp":            now.Add(5 * time.Minute).Unix(),
+		"jti":            uuid.NewString(),
+	}
+}
+
+func signRS256(t testing.TB, key *rsa.PrivateKey, claims jwt.MapClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (tn *testNode) handover(token string) response {
+	tn.t.Helper()
+	return tn.get("/auth/handover?token="+url.QueryEscape(token), "")
+}
+
+func TestHandoverSignsInTheOwner(t *testing.T) {
+	tn := startNode(t)
+	sk, _ := testKeys(t)
+	claims := handoverClaims()
+	r := tn.handover(signRS256(t, sk, claims))
+	expectStatus(t, r, http.StatusFound)
+	if loc := r.header.Get("Location"); loc != "/dashboard" {
+		t.Fatalf("Location %q, want /dashboard", loc)
+	}
+	var session, refresh *http.Cookie
+	for _, c := range r.resp.Cookies() {
+		switch c.Name {
+		case SessionCookie:
+			session = c
+		case refreshCookie:
+			refresh = c
+		}
+	}
+	if session == nil || session.Value == "" || !session.HttpOnly || session.MaxAge != 28800 || session.Path != "/" || session.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie: %+v", session)
+	}
+	if refresh == nil || refresh.Value != "" || !refresh.Expires.Before(time.Now()) {
+		t.Fatalf("catalyst_refresh not cleared: %+v", refresh)
+	}
+	me := tn.get("/api/v1/auth/me", "cookie:"+session.Value).json(t)
+	if me["email"] != "owner@customer.example" || me["role"] != "sovereign-admin" {
+		t.Fatalf("me after handover: %v", me)
+	}
+	st := tn.get("/api/v1/sovereign/settings", session.Value).json(t)
+	if iso, _ := st["handoverISO"].(string); iso == "" {
+		t.Fatalf("handover time not recorded: %v", st)
+	}
+
+	// The session's claims are exactly those DESIGN.md lists.
+	parts := strings.Split(session.Value, ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var got map[string]any
+	json.Unmarshal(payload, &got)
+	for _, k := range []string{"iss", "sub", "email", "email_verified", "role", "sovereign_fqdn", "deployment_id", "iat", "exp", "jti", "typ"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("session lacks claim %s: %v", k, got)
+		}
+	}
+	if got["typ"] != "session" || got["sovereign_fqdn"] != testFQDN || got["deployment_id"] != testDeployment {
+		t.Errorf("session claims: %v", got)
+	}
+	if exp, iat := got["exp"].(float64), got["iat"].(float64); exp-iat != 8*3600 {
+		t.Errorf("session lives %v s, want 8 h", exp-iat)
+	}
+
+	// The same token a second time is refused, by its jti.
+	r = tn.handover(signRS256(t, sk, claims))
+	expectStatus(t, r, 401)
+	if e := r.json(t)["error"]; e != reasonReplayed {
+		t.Fatalf("replay: %v", e)
+	}
+}
+
+func TestHandoverTokenAttacks(t *testing.T) {
+	tn := startNode(t)
+	sk, other := testKeys(t)
+	pubDER := x509.MarshalPKCS1PublicKey(&sk.PublicKey)
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: must(x509.MarshalPKIXPublicKey(&sk.PublicKey))})
+	with := func(f func(jwt.MapClaims)) jwt.MapClaims {
+		c := handoverClaims()
+		f(c)
+		return c
+	}
+	used := handoverClaims()
+	expectStatus(t, tn.handover(signRS256(t, sk, used)), http.StatusFound)
+
+	cases := []struct {
+		name  string
+		token string
+		want  string
+	}{
+		{"no token", "", reasonMissingToken},
+		{"alg none", func() string {
+			s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, handoverClaims()).SignedString(jwt.UnsafeAllowNoneSignatureType)
+			return s
+		}(), reasonInvalidToken},
+		{"HS256 with the RSA public key (PEM) as secret", func() string {
+			s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, handoverClaims()).SignedString(pubPEM)
+			return s
+		}(), reasonInvalidToken},
+		{"HS256 with the RSA public key (DER) as secret", func() string {
+			s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, handoverClaims()).SignedString(pubDER)
+			return s
+		}(), reasonInvalidToken},
+		{"RS512 instead of RS256", func() string {
+			s, _ := jwt.NewWithClaims(jwt.SigningMethodRS512, handoverClaims()).SignedString(sk)
+			return s
+		}(), reasonInvalidToken},
+		{"wrong key", signRS256(t, other, handoverClaims()), reasonInvalidToken},
+		{"tampered payload", func() string {
+			parts := strings.Split(signRS256(t, sk, with(func(c jwt.MapClaims) { c["role"] = "org-viewer" })), ".")
+			good := strings.Split(signRS256(t, sk, handoverClaims()), ".")
+			return good[0] + "." + parts[1] + "." + good[2]
+		}(), reasonInvalidToken},
+		{"garbage", "not.a.token", reasonInvalidToken},
+		{"expired", signRS256(t, sk, with(func(c jwt.MapClaims) {
+			c["iat"] = time.Now().Add(-10 * time.Minute).Unix()
+			c["exp"] = time.Now().Add(-5 * time.Minute).Unix()
+		})), reasonExpired},
+		{"no exp", signRS256(t, sk, with(func(c jwt.MapClaims) { delete(c, "exp") })), reasonInvalidToken},
+		{"not yet valid", signRS256(t, sk, with(func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(5 * time.Minute).Unix() })), reasonNotYetValid},
+		{"issued in the future", signRS256(t, sk, with(func(c jwt.MapClaims) { c["iat"] = time.Now().Add(5 * time.Minute).Unix() })), reasonNotYetValid},
+		{"wrong issuer", signRS256(t, sk, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" })), reasonInvalidIssuer},
+		{"no issuer", signRS256(t, sk, with(func(c jwt.MapClaims) { delete(c, "iss") })), reasonInvalidIssuer},
+		{"wrong audience", signRS256(t, sk, with(func(c jwt.MapClaims) { c["aud"] = "https://console.other.example" })), reasonInvalidAudience},
+		{"no audience", signRS256(t, sk, with(func(c jwt.MapClaims) { delete(c, "aud") })), reasonInvalidAudience},
+		{"wrong role", signRS256(t, sk, with(func(c jwt.MapClaims) { c["role"] = "org-admin" })), reasonRole},
+		{"unverified email", signRS256(t, sk, with(func(c jwt.MapClaims) { c["email_verified"] = false })), reasonEmailUnverified},
+		{"email_verified as a string", signRS256(t, sk, with(func(c jwt.MapClaims) { c["email_verified"] = "true" })), reasonInvalidToken},
+		{"no email", signRS256(t, sk, with(func(c jwt.MapClaims) { delete(c, "email") })), reasonMissingEmail},
+		{"missing jti", signRS256(t, sk, with(func(c jwt.MapClaims) { delete(c, "jti") })), reasonMissingJTI},
+		{"replayed jti", signRS256(t, sk, used), reasonReplayed},
+	}
+	before := auditLen(t, tn)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := tn.handover(c.token)
+			expectStatus(t, r, http.StatusUnauthorized)
+			if got := r.json(t)["error"]; got != c.want {
+				t.Fatalf("reason %q, want %q", got, c.want)
+			}
+			if sc := r.header.Get("Set-Cookie"); sc != "" {
+				t.Fatalf("a refused handover set a cookie: %s", sc)
+			}
+		})
+	}
+	if after := auditLen(t, tn); after != before {
+		t.Fatalf("refused handovers wrote %d audit entries", after-before)
+	}
+}
+
+func auditLen(t testing.TB, tn *testNode) uint64 {
+	h, _, err := readAuditHead(tn.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Seq
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestHandoverWithoutKeyIsRefused(t *testing.T) {
+	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.HandoverKey = nil }))
+	sk, _ := testKeys(t)
+	r := tn.handover(signRS256(t, sk, handoverClaims()))
+	expectStatus(t, r, 401)
+	if r.json(t)["error"] != reasonNotConfigured {
+		t.Fatalf("%s", r.body)
+	}
+}
+
+func TestReadHandoverKeyForms(t *testing.T) {
+	sk, _ := testKeys(t)
+	pub := &sk.PublicKey
+	dir := t.TempDir()
+	jwkOf := func(n *big.Int, e int) map[string]string {
+		return map[string]string{"kty": "RSA", "alg": "RS256", "n": base64.RawURLEncoding.EncodeToString(n.Bytes()),
+			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(e)).Bytes())}
+	}
+	oneJWK, _ := json.Marshal(jwkOf(pub.N, pub.E))
+	set, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(pub.N, pub.E)}})
+	two, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(pub.N, pub.E), jwkOf(pub.N, pub.E)}})
+	ec, _ := json.Marshal(map[string]string{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"})
+	good := map[string][]byte{
+		"pkix.pem":  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: must(x509.MarshalPKIXPublicKey(pub))}),
+		"pkcs1.pem": pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}),
+		"key.jwk":   oneJWK,
+		"set.jwks":  set,
+	}
+	for name, data := range good {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, data, 0o600)
+		k, err := ReadHandoverKey(path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !k.Equal(pub) {
+			t.Fatalf("%s: another key", name)
+		}
+	}
+	bad := map[string][]byte{
+		"private.pem": pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(sk)}),
+		"two.jwks":    two,
+		"ec.jwk":      ec,
+		"empty":       nil,
+		"text":        []byte("hello"),
+	}
+	for name, data := range bad {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, data, 0o600)
+		if _, err := ReadHandoverKey(path); err == nil {
+			t.Fatalf("%s accepted", name)
+		}
+	}
+	if _, err := ReadHandoverKey(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("a missing file was accepted")
+	}
+}
