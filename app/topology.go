@@ -188,7 +188,7 @@ func (cs *console) buildTopology() (Topology, error) {
 	t := emptyTopology()
 	t.Topology.Pattern = pattern
 
-	home := RegionSpec{ID: cs.opts.Region, Name: cs.opts.Region, Provider: cs.opts.Provider, Status: statusHealthy}
+	home := RegionSpec{ID: cs.opts.Region, Name: cs.opts.Region, Provider: cs.opts.Provider, Status: statusHealthy, Clusters: []ClusterSpec{}, Networks: []NetworkSpec{}}
 	regions := []RegionSpec{}
 	seenHome := false
 	for _, r := range ents.regions {
