@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -275,4 +276,17 @@ func expectStatus(t testing.TB, r response, want int) {
 	if r.status != want {
 		t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
 	}
+}
+
+func parseUnverifiedHeader(token string) (string, error) {
+	parts := strings.Split(token, ".")
+	data, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return "", err
+	}
+	var h struct {
+		Kid string `json:"kid"`
+	}
+	err = json.Unmarshal(data, &h)
+	return h.Kid, err
 }
