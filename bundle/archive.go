@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // ErrUnsafeEntry reports an archive entry a bundle never holds: a path that
@@ -64,6 +65,13 @@ func checkHeader(hdr *tar.Header) error {
 		}
 		if hdr.Size < 0 {
 			return fmt.Errorf("%w %q: negative size", ErrUnsafeEntry, name)
+		}
+		// A sparse file's holes are produced by the tar reader, not read
+		// from the stream: its size would lie past every guard.
+		for k := range hdr.PAXRecords {
+			if strings.HasPrefix(k, "GNU.sparse.") {
+				return fmt.Errorf("%w %q: sparse file (a bundle holds plain regular files only)", ErrUnsafeEntry, name)
+			}
 		}
 		return nil
 	case tar.TypeSymlink:

@@ -205,15 +205,37 @@ func regular(name string, data []byte) rawEntry {
 	return rawEntry{hdr: tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(data)), Mode: 0o644}, body: bytes.NewReader(data)}
 }
 
-// writeRaw writes entries as a zstd-compressed tar, without any check.
+// writeRaw writes entries as a zstd-compressed tar, without any check,
+// streaming (a compression bomb is hundreds of MiB).
 func writeRaw(t testing.TB, path string, entries []rawEntry) {
 	t.Helper()
-	var buf bytes.Buffer
-	enc, err := zstd.NewWriter(&buf)
+	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tw := tar.NewWriter(enc)
+	defer f.Close()
+	enc, err := zstd.NewWriter(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTar(t, enc, entries)
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawTar is the tar stream of entries.
+func rawTar(t testing.TB, entries []rawEntry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	writeTar(t, &buf, entries)
+	return buf.Bytes()
+}
+
+// writeTar writes entries as a tar stream, however wrong they are.
+func writeTar(t testing.TB, w io.Writer, entries []rawEntry) {
+	t.Helper()
+	tw := tar.NewWriter(w)
 	for _, e := range entries {
 		hdr := e.hdr
 		if err := tw.WriteHeader(&hdr); err != nil {
@@ -225,17 +247,22 @@ func writeRaw(t testing.TB, path string, entries []rawEntry) {
 			}
 		}
 	}
-	// Flush without the end-of-archive marker when the last entry lied
-	// about its size: tar.Writer refuses to close then.
-	if err := tw.Close(); err != nil && !errors.Is(err, tar.ErrWriteTooLong) && !strings.Contains(err.Error(), "missed writing") {
+	// When the last entry lied about its size, tar.Writer refuses to
+	// close: the stream then simply ends there.
+	if err := tw.Close(); err != nil && !strings.Contains(err.Error(), "missed writing") {
 		t.Fatal(err)
 	}
-	if err := enc.Close(); err != nil {
+}
+
+// compressTo writes data zstd-compressed to path.
+func compressTo(t testing.TB, path string, data []byte) {
+	t.Helper()
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	defer enc.Close()
+	writeFile(t, path, enc.EncodeAll(data, nil))
 }
 
 func sha(data []byte) string {

@@ -254,6 +254,19 @@ func hostile() []refusal {
 			lim:  Limits{MaxManifestSize: 100},
 			want: []string{ManifestName, "more than the limit"},
 		},
+		{
+			name: "sparse file",
+			make: func(t *testing.T, path string) {
+				// tar.Writer will not write GNU sparse records; write
+				// look-alike keys and patch them in place.
+				entries := signedHead(t, mainKey(t).priv, files)
+				entries = append(entries, rawEntry{hdr: tar.Header{Typeflag: tar.TypeReg, Name: "catalog/sparse", Format: tar.FormatPAX,
+					PAXRecords: map[string]string{"GNU.sparsX.numblocks": "1", "GNU.sparsX.map": "0,0", "GNU.sparsX.size": "1099511627776"}}})
+				data := rawTar(t, append(entries, fileEntries(files)...))
+				compressTo(t, path, bytes.ReplaceAll(data, []byte("GNU.sparsX."), []byte("GNU.sparse.")))
+			},
+			is: ErrUnsafeEntry, want: []string{"catalog/sparse", "sparse file"},
+		},
 		{name: "pax global header", make: withEntry(rawEntry{hdr: tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "global", PAXRecords: map[string]string{"comment": "x"}}}), is: ErrUnsafeEntry, want: []string{"entry type"}},
 		{name: "entry not in the manifest", make: withEntry(regular("catalog/other/blueprint.yaml", []byte("x"))), is: ErrAltered, want: []string{"catalog/other/blueprint.yaml", "not listed"}},
 		{
