@@ -85,7 +85,12 @@ const (
 	clusterHeartbeat = 500 * time.Millisecond
 	clusterElection  = 500 * time.Millisecond
 	clusterLease     = 250 * time.Millisecond
-	soloTimeout      = 25 * time.Millisecond
+	// soloTimeout is the heartbeat timeout (and so the time to the first
+	// election) of a cluster whose only voter is this node. Raft cannot
+	// change a running node's leader lease, which must not exceed it, so
+	// after the cluster grows the lease stays at this value until the next
+	// start; with CommitTimeout's frequent AppendEntries it is ample.
+	soloTimeout = 100 * time.Millisecond
 )
 
 // Open starts the node over fsm. On a directory with no Raft state it

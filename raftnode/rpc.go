@@ -45,10 +45,14 @@ func newRPCServer(n *Node) *rpcServer {
 	return s
 }
 
+// close lets calls in flight finish for a moment, then cuts the rest:
+// a peer treats a cut call as one whose outcome it does not know.
 func (s *rpcServer) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	_ = s.srv.Shutdown(ctx)
+	if err := s.srv.Shutdown(ctx); err != nil {
+		_ = s.srv.Close()
+	}
 }
 
 // rpcError is the body of every failed call.

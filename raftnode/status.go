@@ -61,3 +61,6 @@ func (n *Node) Ready() (ready bool, reason string) {
 func (n *Node) Snapshot() error {
 	return n.raft.Snapshot().Error()
 }
+
+// CACert returns the cluster CA certificate (PEM) this node trusts.
+func (n *Node) CACert() []byte { return n.cfg.PKI.CAPEM }

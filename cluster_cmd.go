@@ -1,0 +1,244 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/openova-io/sovereign/app/client"
+	"github.com/openova-io/sovereign/raftnode"
+	"github.com/spf13/cobra"
+)
+
+// `sovereign cluster ...` and `sovereign token ...` manage the members of a
+// region's cluster through any member's API.
+
+func newClusterCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "See and change the members of this region's cluster (talks to a node's API)",
+	}
+	client.BindFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newClusterStatusCmd(), newClusterRemoveCmd(), newClusterTransferCmd())
+	return cmd
+}
+
+type clusterStatusAnswer struct {
+	Region  string                `json:"region"`
+	Leader  string                `json:"leader"`
+	Members []raftnode.PeerStatus `json:"members"`
+}
+
+func newClusterStatusCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the leader and each member's role, last contact, applied and commit index",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.FromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			var out clusterStatusAnswer
+			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/status", nil, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) {
+				fmt.Fprintf(w, "region %s, leader %s\n\n", out.Region, orNone(out.Leader))
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NODE\tROLE\tSTATE\tRAFT ADDRESS\tLAST CONTACT\tAPPLIED\tCOMMIT")
+				for _, m := range out.Members {
+					role := "follower"
+					if m.Leader {
+						role = "leader"
+					}
+					if m.Suffrage != "Voter" {
+						role = "non-voter"
+					}
+					state, applied, commit := "unreachable", "-", "-"
+					if m.Status != nil {
+						state, applied, commit = m.Status.State, fmt.Sprint(m.Status.AppliedIndex), fmt.Sprint(m.Status.CommitIndex)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, role, state, m.Address, ago(m.LastContact), applied, commit)
+				}
+				tw.Flush()
+			})
+		},
+	}
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
+}
+
+func newClusterRemoveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove NODE",
+		Short: "Remove a member from the cluster; it stops and never elects itself",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client.FromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			if err := c.Do(cmd.Context(), http.MethodDelete, "/api/v1/cluster/members/"+url.PathEscape(args[0]), nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newClusterTransferCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "transfer-leader [NODE]",
+		Short: "Hand leadership to NODE, or to the most up-to-date voter",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client.FromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			body := map[string]string{}
+			if len(args) == 1 {
+				body["node"] = args[0]
+			}
+			var out struct {
+				Leader string `json:"leader"`
+			}
+			if err := c.Do(cmd.Context(), http.MethodPost, "/api/v1/cluster/leadership", body, &out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "leader is now %s\n", orNone(out.Leader))
+			return nil
+		},
+	}
+}
+
+func newTokenCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Create, list and revoke the tokens new nodes join with (talks to a node's API)",
+	}
+	client.BindFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newTokenCreateCmd(), newTokenListCmd(), newTokenRevokeCmd())
+	return cmd
+}
+
+func newTokenCreateCmd() *cobra.Command {
+	var ttl time.Duration
+	var description, output string
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a join token; it is shown once",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.FromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			body := map[string]string{"description": description}
+			if ttl > 0 {
+				body["ttl"] = ttl.String()
+			}
+			var out struct {
+				Token   string    `json:"token"`
+				ID      string    `json:"id"`
+				Expires time.Time `json:"expires"`
+			}
+			if err := c.Do(cmd.Context(), http.MethodPost, "/api/v1/cluster/tokens", body, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) {
+				fmt.Fprintln(w, out.Token)
+				exp := "never expires"
+				if !out.Expires.IsZero() {
+					exp = "expires " + out.Expires.Format(time.RFC3339)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "token %s (%s); on the new node: sovereign serve --join %s --token <token>\n", out.ID, exp, c.Server())
+			})
+		},
+	}
+	cmd.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid; 0 for until revoked")
+	cmd.Flags().StringVar(&description, "description", "", "what the token is for")
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
+}
+
+func newTokenListCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List join tokens (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.FromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Tokens []raftnode.Token `json:"tokens"`
+			}
+			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/tokens", nil, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCREATED\tEXPIRES\tDESCRIPTION")
+				for _, t := range out.Tokens {
+					exp := "never"
+					if !t.Expires.IsZero() {
+						exp = t.Expires.Format(time.RFC3339)
+						if time.Now().After(t.Expires) {
+							exp += " (expired)"
+						}
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Created.Format(time.RFC3339), exp, t.Description)
+				}
+				tw.Flush()
+			})
+		},
+	}
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
+}
+
+func newTokenRevokeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke a join token; nodes that joined with it stay",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client.FromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			if err := c.Do(cmd.Context(), http.MethodDelete, "/api/v1/cluster/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := time.Since(t).Round(100 * time.Millisecond)
+	if d < time.Second {
+		return "now"
+	}
+	return d.String() + " ago"
+}
