@@ -23,6 +23,7 @@ import (
 type Config struct {
 	DataDir      string
 	HTTP         string
+	HTTPS        string
 	Raft         string
 	Advertise    string
 	Region       string
@@ -32,23 +33,37 @@ type Config struct {
 	NodeName     string
 	AdminEmail   string
 	CatalogDir   string
-	LogLevel     string
-	ConfigFile   string
-	Dev          bool
+	// HandoverPublicKey and HandoverIssuers check the OpenOva console's
+	// handover tokens (app/handover.go).
+	HandoverPublicKey string
+	HandoverIssuers   []string
+	Join              string
+	JoinToken         string
+	LogLevel          string
+	ConfigFile        string
+	Dev               bool
+}
+
+// envNames overrides the SOVEREIGN_<FLAG> name where it would collide
+// with another variable (SOVEREIGN_TOKEN is the CLI's session token).
+var envNames = map[string]string{
+	"token": "SOVEREIGN_JOIN_TOKEN",
 }
 
 // compatEnv are the environment names the OpenOva provisioning sets.
 var compatEnv = map[string]string{
-	"fqdn":          "CATALYST_OTECH_FQDN",
-	"deployment-id": "CATALYST_SELF_DEPLOYMENT_ID",
-	"region":        "CATALYST_REGION",
-	"provider":      "CATALYST_PROVIDER",
+	"fqdn":                "CATALYST_OTECH_FQDN",
+	"deployment-id":       "CATALYST_SELF_DEPLOYMENT_ID",
+	"region":              "CATALYST_REGION",
+	"provider":            "CATALYST_PROVIDER",
+	"handover-public-key": "CATALYST_HANDOVER_JWT_PUBLIC_KEY_PATH",
 }
 
 func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory of the node's state (default ./data with --dev, /var/lib/sovereign otherwise)")
 	fs.StringVar(&c.HTTP, "http", "", "plain HTTP listen address for the console and API (default 127.0.0.1:8080 with --dev)")
-	fs.StringVar(&c.Raft, "raft", "127.0.0.1:8300", "Raft listen address")
+	fs.StringVar(&c.HTTPS, "https", "", "HTTPS listen address for the console, the API and joins (default :8443 without --dev)")
+	fs.StringVar(&c.Raft, "raft", "127.0.0.1:8300", "Raft listen address (mutual TLS between the cluster's nodes)")
 	fs.StringVar(&c.Advertise, "advertise", "", "Raft address peers dial, when it differs from --raft")
 	fs.StringVar(&c.Region, "region", "local", "region code of this node's cluster, a DNS label such as hz-fsn")
 	fs.StringVar(&c.FQDN, "fqdn", "", "the Sovereign's fully qualified domain name")
@@ -57,6 +72,10 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.NodeName, "node-name", "", "this node's name in its cluster (default: the host name)")
 	fs.StringVar(&c.AdminEmail, "admin-email", "admin@sovereign.local", "email of the administrator created at first start")
 	fs.StringVar(&c.CatalogDir, "catalog-dir", "", "folder of <name>/blueprint.yaml replacing the embedded catalog")
+	fs.StringVar(&c.HandoverPublicKey, "handover-public-key", "", "file with the OpenOva console's public key for /auth/handover tokens (PEM or one JWK)")
+	fs.StringSliceVar(&c.HandoverIssuers, "handover-issuers", []string{defaultHandoverIssuer}, "accepted issuers of handover tokens, comma-separated")
+	fs.StringVar(&c.Join, "join", "", "https:// address of a member of the cluster to join at first start")
+	fs.StringVar(&c.JoinToken, "token", "", "join token from `sovereign token create` (env SOVEREIGN_JOIN_TOKEN)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ConfigFile, "config", "", "YAML file whose keys are these flags' names")
 	fs.BoolVar(&c.Dev, "dev", false, "developer mode: local defaults for data directory and HTTP address")
@@ -93,6 +112,9 @@ func (c *Config) load(cmd *cobra.Command) error {
 		}
 		source, value, found := "", "", false
 		env := "SOVEREIGN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if name, ok := envNames[f.Name]; ok {
+			env = name
+		}
 		if v, ok := os.LookupEnv(env); ok {
 			source, value, found = env, v, true
 		} else if name, ok := compatEnv[f.Name]; ok {
@@ -123,6 +145,9 @@ func (c *Config) load(cmd *cobra.Command) error {
 	if c.HTTP == "" && c.Dev {
 		c.HTTP = "127.0.0.1:8080"
 	}
+	if c.HTTPS == "" && !c.Dev && !cmd.Flags().Changed("https") {
+		c.HTTPS = ":8443"
+	}
 	if c.NodeName == "" {
 		c.NodeName = defaultNodeName()
 	}
@@ -138,11 +163,26 @@ var (
 // validate checks every value once, at start, and names the flag and the
 // fix of the first one that is wrong.
 func (c *Config) validate() error {
-	if c.HTTP == "" {
-		return errors.New("--http: no listen address; set --http ADDR (for example 127.0.0.1:8080), or use --dev")
+	if c.HTTP == "" && c.HTTPS == "" {
+		return errors.New("--http, --https: no listen address; set --https ADDR (for example :8443) or --http ADDR, or use --dev")
 	}
-	if err := checkAddr("--http", c.HTTP); err != nil {
-		return err
+	if c.HTTP != "" {
+		if err := checkAddr("--http", c.HTTP); err != nil {
+			return err
+		}
+	}
+	if c.HTTPS != "" {
+		if err := checkAddr("--https", c.HTTPS); err != nil {
+			return err
+		}
+	}
+	if c.Join != "" {
+		if !strings.HasPrefix(c.Join, "https://") {
+			return fmt.Errorf("--join %q: give the https:// address of a member, for example https://10.0.0.1:8443", c.Join)
+		}
+		if c.JoinToken == "" {
+			return errors.New("--join needs --token: create one with `sovereign token create` on a member")
+		}
 	}
 	if err := checkAddr("--raft", c.Raft); err != nil {
 		return err
@@ -181,6 +221,9 @@ func (c *Config) validate() error {
 		if st, err := os.Stat(c.CatalogDir); err != nil || !st.IsDir() {
 			return fmt.Errorf("--catalog-dir %q: not a readable folder; point it at a folder of <name>/blueprint.yaml", c.CatalogDir)
 		}
+	}
+	if err := c.validateHandover(); err != nil {
+		return err
 	}
 	return checkDataDir(c.DataDir)
 }
@@ -250,4 +293,5 @@ func defaultNodeName() string {
 }
 
 func (c *Config) statePath() string { return filepath.Join(c.DataDir, "state.db") }
+func (c *Config) tlsDir() string    { return filepath.Join(c.DataDir, "tls") }
 func (c *Config) raftDir() string   { return filepath.Join(c.DataDir, "raft") }

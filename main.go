@@ -36,6 +36,9 @@ func newRootCmd() *cobra.Command {
 		newUserCmd(),
 		newKeysCmd(),
 		newAuditCmd(),
+		newClusterCmd(),
+		newTokenCmd(),
+		newSnapshotCmd(),
 	)
 	return root
 }

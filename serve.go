@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -65,12 +65,14 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		return err
 	}
 	defer unlock()
-	if err := checkNodeName(cfg.DataDir, cfg.NodeName); err != nil {
-		return err
-	}
 	// Every file is checked before any is opened for writing, so a damaged
 	// one stops the start with the others untouched.
 	if err := raftnode.CheckFiles(cfg.raftDir()); err != nil {
+		return err
+	}
+
+	id, err := prepareNode(ctx, cfg, logger)
+	if err != nil {
 		return err
 	}
 
@@ -87,6 +89,8 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		Dir:        cfg.raftDir(),
 		Bind:       cfg.Raft,
 		Advertise:  cfg.Advertise,
+		PKI:        id.pki,
+		Join:       id.join,
 		Logger:     logger,
 		Registerer: reg,
 	}, store)
@@ -95,17 +99,27 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 	}
 	defer node.Close()
 
-	ln, err := net.Listen("tcp", cfg.HTTP)
+	listeners, err := listen(cfg, id.pki)
 	if err != nil {
-		return fmt.Errorf("--http %s: %w; choose a free address", cfg.HTTP, err)
+		return err
 	}
-	srv := app.New(app.Options{Node: node, Store: store, Logger: logger, Registry: reg, Version: version})
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("serving", "http", ln.Addr().String(), "raft", node.Addr(), "node", cfg.NodeName,
+	console, err := consoleOptions(cfg)
+	if err != nil {
+		return err
+	}
+	srv := app.New(app.Options{Node: node, Store: store, Logger: logger, Registry: reg, Version: version, Console: console})
+	serveErr := make(chan error, len(listeners))
+	for _, ln := range listeners {
+		go func() { serveErr <- srv.Serve(ln) }()
+	}
+	logger.Info("serving", "http", cfg.HTTP, "https", cfg.HTTPS, "raft", node.Addr(), "node", cfg.NodeName,
 		"region", cfg.Region, "data_dir", cfg.DataDir, "version", version)
 
-	if err := welcome(ctx, cfg, node, store, ln.Addr().String(), out, logger); err != nil {
+	if err := welcome(ctx, cfg, id, node, store, consoleURL(cfg, listeners), out, logger); err != nil {
+		if errors.Is(err, raftnode.ErrRegionMismatch) {
+			shutdown(srv, node, store, logger)
+			return err
+		}
 		logger.Error("first start", "error", err)
 	}
 	srv.MarkStarted()
@@ -124,7 +138,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 
 // welcome waits for the node to be ready, creates the bootstrap
 // administrator on a new cluster, and tells the operator how to sign in.
-func welcome(ctx context.Context, cfg Config, node *raftnode.Node, store *storage.Store, addr string, out io.Writer, logger *slog.Logger) error {
+func welcome(ctx context.Context, cfg Config, id nodeIdentity, node *raftnode.Node, store *storage.Store, url string, out io.Writer, logger *slog.Logger) error {
 	for {
 		if ok, _ := node.Ready(); ok {
 			break
@@ -135,7 +149,13 @@ func welcome(ctx context.Context, cfg Config, node *raftnode.Node, store *storag
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	url := "http://" + addr
+	if _, err := node.EnsureCluster(ctx, cfg.Region, id.pki.CAPEM, id.caKey); err != nil {
+		return err
+	}
+	if id.join {
+		fmt.Fprintf(out, "\nSovereign node %s joined the cluster of region %s; console at %s\n\n", cfg.NodeName, cfg.Region, url)
+		return nil
+	}
 	pwFile := filepath.Join(cfg.DataDir, identity.PasswordFile)
 	dir := identity.NewDirectory(node, store)
 	password, err := identity.EnsureBootstrapAdmin(ctx, dir, cfg.AdminEmail, cfg.DataDir)
@@ -158,10 +178,15 @@ func shutdown(srv *app.Server, node *raftnode.Node, store *storage.Store, logger
 	done := make(chan error, 1)
 	go func() {
 		var errs []error
+		t := time.Now()
 		drain, cancelDrain := context.WithTimeout(ctx, shutdownBudget/2)
 		errs = append(errs, srv.Shutdown(drain))
 		cancelDrain()
-		errs = append(errs, node.Close(), store.Close())
+		logger.Info("stopped serving requests", "took", time.Since(t).String())
+		t = time.Now()
+		errs = append(errs, node.Close())
+		logger.Info("stopped raft", "took", time.Since(t).String())
+		errs = append(errs, store.Close())
 		done <- errors.Join(errs...)
 	}()
 	select {
@@ -194,24 +219,39 @@ func lockDataDir(dir string) (unlock func(), err error) {
 	return func() { f.Close() }, nil
 }
 
-// checkNodeName records the node's name in the data directory at first
-// start; a node's Raft identity never changes, so a later start with a
-// different --node-name is refused.
-func checkNodeName(dir, name string) error {
-	path := filepath.Join(dir, "node-name")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, []byte(name+"\n"), 0o600); err != nil {
-			return fmt.Errorf("--data-dir %s: %w", dir, err)
+// listen opens the plain HTTP and the HTTPS listeners that are configured.
+func listen(cfg Config, pki *raftnode.PKI) ([]net.Listener, error) {
+	var out []net.Listener
+	if cfg.HTTP != "" {
+		ln, err := net.Listen("tcp", cfg.HTTP)
+		if err != nil {
+			return nil, fmt.Errorf("--http %s: %w; choose a free address", cfg.HTTP, err)
 		}
-		return os.Rename(tmp, path)
+		out = append(out, ln)
 	}
-	if err != nil {
-		return fmt.Errorf("--data-dir %s: %w", dir, err)
+	if cfg.HTTPS != "" {
+		ln, err := net.Listen("tcp", cfg.HTTPS)
+		if err != nil {
+			for _, l := range out {
+				l.Close()
+			}
+			return nil, fmt.Errorf("--https %s: %w; choose a free address", cfg.HTTPS, err)
+		}
+		out = append(out, tls.NewListener(ln, pki.HTTPSConfig()))
 	}
-	if have := strings.TrimSpace(string(data)); have != name {
-		return fmt.Errorf("--node-name %q: this data directory belongs to node %q; a node keeps its name, so start it with --node-name %s or use another --data-dir", name, have, have)
+	return out, nil
+}
+
+// consoleURL is the address an operator opens: HTTPS when there is one.
+func consoleURL(cfg Config, listeners []net.Listener) string {
+	last := listeners[len(listeners)-1]
+	host, port, _ := net.SplitHostPort(last.Addr().String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
 	}
-	return nil
+	scheme := "http"
+	if cfg.HTTPS != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
