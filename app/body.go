@@ -78,6 +78,9 @@ func jsonFieldError(err error) error {
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		field := strings.Trim(name, `"`)
+		if field == "" {
+			return badField("body", "an unknown field with an empty name")
+		}
 		return badField(field, "unknown field; check its spelling")
 	}
 	return badField("body", "%v", err)

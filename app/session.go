@@ -109,7 +109,7 @@ func (cs *console) parseSession(token string) (SessionClaims, error) {
 	if err != nil {
 		return SessionClaims{}, err
 	}
-	if claims.Typ != sessionTyp || claims.ID == "" || claims.Subject == "" {
+	if claims.Typ != sessionTyp || claims.ID == "" || claims.Subject == "" || claims.IssuedAt == nil || claims.ExpiresAt == nil {
 		return SessionClaims{}, errors.New("not a session token")
 	}
 	return claims, nil
