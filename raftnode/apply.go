@@ -128,6 +128,8 @@ func retryable(err error) bool {
 func forwardError(err error) error {
 	var re *remoteError
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &re):
 		return re
 	case errors.Is(err, errNotSent):
