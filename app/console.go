@@ -48,6 +48,7 @@ type console struct {
 	opts     ConsoleOptions
 	dir      *identity.Directory
 	keys     *keyring
+	sessions *sessionCache
 	clients  *throttle // login attempts per client address
 	accounts *throttle // failed logins per account
 	// hashing bounds concurrent argon2id work (64 MiB each).
@@ -73,6 +74,7 @@ func newConsole(s *Server) *console {
 		clients:  newThrottle(30, time.Minute),
 		accounts: newThrottle(5, 15*time.Minute),
 		hashing:  make(chan struct{}, max(2, runtime.NumCPU())),
+		sessions: newSessionCache(),
 		now:      time.Now,
 		degraded: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sovereign_console_degraded_total",

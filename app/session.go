@@ -95,6 +95,21 @@ func errNoSession(why string) error {
 // reads the signing keys from this node's state (deliberately stale: a
 // key is written before any token it signs can reach another node).
 func (cs *console) parseSession(token string) (SessionClaims, error) {
+	if c, ok := cs.sessions.claims(token); ok {
+		if !cs.now().Before(c.ExpiresAt.Time) {
+			return SessionClaims{}, errors.New("session expired")
+		}
+		return c, nil
+	}
+	claims, err := cs.verifySession(token)
+	if err == nil {
+		cs.sessions.remember(token, claims)
+	}
+	return claims, err
+}
+
+// verifySession checks a token's signature and claims in full.
+func (cs *console) verifySession(token string) (SessionClaims, error) {
 	var claims SessionClaims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -151,7 +166,7 @@ func (cs *console) authenticate(c *fiber.Ctx) (*Session, error) {
 	if revoked {
 		return nil, errNoSession("the session has ended")
 	}
-	u, _, ok, err := cs.dir.Get(claims.Subject)
+	u, ok, err := cs.sessions.user(cs.s.opts.Store, claims.Subject)
 	if err != nil {
 		return nil, unavailableRead(c, err)
 	}
