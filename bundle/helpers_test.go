@@ -497,3 +497,5 @@ func zstdFrame(t testing.TB, data []byte) []byte {
 	defer enc.Close()
 	return enc.EncodeAll(data, nil)
 }
+
+func bytesReader(data []byte) io.Reader { return bytes.NewReader(data) }

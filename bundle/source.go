@@ -3,6 +3,7 @@ package bundle
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -41,7 +42,28 @@ type source struct {
 
 	mu  sync.Mutex
 	err error // the first error the parts produced
+
+	// A split bundle is read ahead by a goroutine of its own, so that
+	// hashing the parts overlaps with decompressing and hashing the files.
+	chunks  chan chunk
+	free    chan []byte
+	stop    chan struct{}
+	done    sync.WaitGroup
+	pending chunk
+	off     int
 }
+
+// chunk is a piece of a split bundle read ahead.
+type chunk struct {
+	buf []byte
+	n   int
+	err error
+}
+
+const (
+	prefetchChunk  = 1 << 20
+	prefetchChunks = 4
+)
 
 // openSource opens the bundle at path: a one-file bundle, the index of a
 // split bundle, or the PATH a split bundle was written to.
@@ -113,7 +135,61 @@ func openSplit(indexPath string) (*source, error) {
 			return nil, fmt.Errorf("%w %s is %d bytes, the index says %d", ErrPart, p.Name, st.Size(), p.Size)
 		}
 	}
+	s.prefetch()
 	return s, nil
+}
+
+// prefetch starts the goroutine that reads the parts ahead.
+func (s *source) prefetch() {
+	s.chunks = make(chan chunk, prefetchChunks)
+	s.free = make(chan []byte, prefetchChunks+2)
+	s.stop = make(chan struct{})
+	for range prefetchChunks + 2 {
+		s.free <- make([]byte, prefetchChunk)
+	}
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		defer close(s.chunks)
+		for {
+			var buf []byte
+			select {
+			case buf = <-s.free:
+			case <-s.stop:
+				return
+			}
+			n, err := s.readParts(buf)
+			select {
+			case s.chunks <- chunk{buf: buf, n: n, err: err}:
+			case <-s.stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// readAhead hands out what the prefetching goroutine read.
+func (s *source) readAhead(p []byte) (int, error) {
+	for s.pending.buf == nil || s.off == s.pending.n {
+		if s.pending.buf != nil {
+			if s.pending.err != nil {
+				return 0, s.pending.err
+			}
+			s.free <- s.pending.buf
+			s.pending = chunk{}
+		}
+		c, ok := <-s.chunks
+		if !ok {
+			return 0, io.EOF
+		}
+		s.pending, s.off = c, 0
+	}
+	n := copy(p, s.pending.buf[s.off:s.pending.n])
+	s.off += n
+	return n, nil
 }
 
 // Read hands out the compressed stream.
@@ -123,7 +199,7 @@ func (s *source) Read(p []byte) (int, error) {
 	if s.file != nil {
 		n, err = s.file.Read(p)
 	} else {
-		n, err = s.readParts(p)
+		n, err = s.readAhead(p)
 	}
 	if n > 0 {
 		s.read.Add(int64(n))
@@ -134,6 +210,8 @@ func (s *source) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// readParts reads the parts back to back, checking each as it ends. Only
+// the prefetching goroutine calls it.
 func (s *source) readParts(p []byte) (int, error) {
 	for {
 		if s.part == len(s.index.Parts) {
@@ -186,7 +264,9 @@ func (s *source) setErr(err error) error {
 }
 
 // explain turns an error met while decoding into the most precise one: a
-// bad part of a split bundle explains any decoding error after it.
+// bad part of a split bundle explains any error the bytes after it caused.
+// Errors no byte of the bundle causes (a wrong key, a refused downgrade, a
+// cancel) are returned as they are, without reading the parts again.
 func (s *source) explain(err error) error {
 	if err == nil || s.index == nil {
 		return err
@@ -197,8 +277,10 @@ func (s *source) explain(err error) error {
 	if perr != nil {
 		return perr
 	}
-	if errors.Is(err, ErrPart) {
-		return err
+	for _, notBytes := range []error{ErrPart, ErrSignature, ErrUnsigned, ErrDowngrade, ErrPlatform, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, notBytes) {
+			return err
+		}
 	}
 	if derr := s.diagnose(); derr != nil {
 		return derr
@@ -260,6 +342,10 @@ func hashFile(path string) (fileDigest, error) {
 func (s *source) Close() error {
 	if s.file != nil {
 		return s.file.Close()
+	}
+	if s.stop != nil {
+		close(s.stop)
+		s.done.Wait()
 	}
 	if s.cur != nil {
 		return s.cur.Close()
