@@ -108,6 +108,16 @@ func withConsole(f func(*ConsoleOptions)) nodeOption {
 
 func startNode(t testing.TB, opts ...nodeOption) *testNode {
 	t.Helper()
+	tn := openNode(t, "n1", testPKI(t), false, opts...)
+	tn.waitReady()
+	tn.admin = tn.addUser("admin@sovereign.local", identity.RoleSovereignAdmin, testPassword)
+	return tn
+}
+
+// openNode starts a node; join marks one that waits to be added to a
+// cluster instead of bootstrapping its own.
+func openNode(t testing.TB, name string, pki *raftnode.PKI, join bool, opts ...nodeOption) *testNode {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := storage.Open(filepath.Join(dir, "state.db"), storage.Options{})
 	if err != nil {
@@ -116,7 +126,7 @@ func startNode(t testing.TB, opts ...nodeOption) *testNode {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	raftAddr := l.Addr().String()
 	l.Close()
-	node, err := raftnode.Open(raftnode.Config{NodeID: "n1", Dir: filepath.Join(dir, "raft"), Bind: raftAddr, PKI: testPKI(t)}, st)
+	node, err := raftnode.Open(raftnode.Config{NodeID: name, Dir: filepath.Join(dir, "raft"), Bind: raftAddr, PKI: pki, Join: join}, st)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -124,7 +134,7 @@ func startNode(t testing.TB, opts ...nodeOption) *testNode {
 	sk, _ := testKeys(t)
 	reg := prometheus.NewRegistry()
 	o := Options{Node: node, Store: st, Registry: reg, Version: "test", Console: ConsoleOptions{
-		FQDN: testFQDN, DeploymentID: testDeployment, Region: "hz-fsn", Provider: "hetzner", NodeName: "n1",
+		FQDN: testFQDN, DeploymentID: testDeployment, Region: "hz-fsn", Provider: "hetzner", NodeName: name,
 		Catalog: testCatalog(t), HandoverKey: &sk.PublicKey,
 	}}
 	for _, f := range opts {
@@ -144,19 +154,22 @@ func startNode(t testing.TB, opts ...nodeOption) *testNode {
 		node.Close()
 		st.Close()
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	srv.MarkStarted()
+	return tn
+}
+
+func (tn *testNode) waitReady() {
+	tn.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if ok, _ := node.Ready(); ok {
-			break
+		if ok, _ := tn.node.Ready(); ok {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("node not ready")
+			tn.t.Fatal("node not ready")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	srv.MarkStarted()
-	tn.admin = tn.addUser("admin@sovereign.local", identity.RoleSovereignAdmin, testPassword)
-	return tn
 }
 
 // addUser creates a user straight through the directory.
@@ -290,3 +303,5 @@ func parseUnverifiedHeader(token string) (string, error) {
 	err = json.Unmarshal(data, &h)
 	return h.Kid, err
 }
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/openova-io/sovereign/app/identity"
+	"github.com/openova-io/sovereign/raftnode"
+)
+
+// startCluster runs three nodes of one region, each with its own console.
+func startCluster(t *testing.T) []*testNode {
+	t.Helper()
+	caCert, caKey, err := raftnode.NewCA("hz-fsn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki := func(name string) *raftnode.PKI {
+		key, csr, err := raftnode.NewNodeKey(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crt, err := raftnode.IssueNodeCert(caCert, caKey, csr, name, raftnode.NamesFor("127.0.0.1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := raftnode.NewPKI(caCert, crt, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	names := []string{"a", "b", "c"}
+	var nodes []*testNode
+	for i, name := range names {
+		nodes = append(nodes, openNode(t, name, pki(name), i > 0))
+	}
+	nodes[0].waitReady()
+	for _, n := range nodes[1:] {
+		if err := nodes[0].node.AddNonvoter(context.Background(), n.node.ID(), n.node.Addr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		conf, _, _ := nodes[0].store.Configuration()
+		voters := 0
+		for _, s := range conf.Servers {
+			if s.Suffrage == raft.Voter {
+				voters++
+			}
+		}
+		if voters == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster did not reach 3 voters: %+v", conf.Servers)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, n := range nodes {
+		n.waitReady()
+	}
+	nodes[0].admin = nodes[0].addUser("admin@sovereign.local", identity.RoleSovereignAdmin, testPassword)
+	return nodes
+}
+
+// eventually retries check until it holds or 5 s pass: a follower applies
+// a committed entry a moment after the leader acknowledged it.
+func eventually(t *testing.T, what string, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !check() {
+		if time.Now().After(deadline) {
+			t.Fatal(what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSessionsAcrossTheCluster(t *testing.T) {
+	nodes := startCluster(t)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	for _, n := range nodes {
+		eventually(t, "user not replicated", func() bool { return countUsers(n) == 1 })
+	}
+	// Sign in on one node; the session works on every node.
+	tok := b.login("admin@sovereign.local", testPassword)
+	for _, n := range nodes {
+		eventually(t, "session not accepted on "+n.node.ID(), func() bool { return n.get("/api/v1/auth/me", tok).status == 200 })
+	}
+	// A write through a follower is forwarded and visible everywhere.
+	expectStatus(t, c.write("POST", "/api/v1/sovereign/users", map[string]any{"email": "ops@example.org", "password": testPassword}, tok), 201)
+	for _, n := range nodes {
+		users := n.get("/api/v1/sovereign/users", tok).json(t)["users"].([]any)
+		if len(users) != 2 {
+			t.Fatalf("%s lists %d users after a linearizable read", n.node.ID(), len(users))
+		}
+	}
+	// The topology lists the three Raft members.
+	var top Topology
+	r := a.get("/api/v1/sovereign/topology", tok)
+	if err := jsonUnmarshal(r.body, &top); err != nil {
+		t.Fatal(err)
+	}
+	if n := top.Topology.Regions[0].Clusters[0].NodeCount; n != 3 {
+		t.Fatalf("home cluster has %d nodes: %s", n, r.body)
+	}
+	// Logging out on one node ends the session on all of them.
+	expectStatus(t, c.do(req{method: http.MethodDelete, path: "/api/v1/auth/session", auth: tok}), 204)
+	for _, n := range nodes {
+		eventually(t, "revoked session still accepted on "+n.node.ID(), func() bool { return n.get("/api/v1/auth/me", tok).status == 401 })
+	}
+	// A handover token used on one node is refused on another.
+	sk, _ := testKeys(t)
+	claims := handoverClaims()
+	expectStatus(t, a.handover(signRS256(t, sk, claims)), http.StatusFound)
+	r = b.handover(signRS256(t, sk, claims))
+	expectStatus(t, r, 401)
+	if r.json(t)["error"] != reasonReplayed {
+		t.Fatalf("replay on another node: %s", r.body)
+	}
+	// Key rotation on one node: old sessions keep working everywhere.
+	old := a.login("admin@sovereign.local", testPassword)
+	expectStatus(t, b.do(req{method: http.MethodPost, path: "/api/v1/sovereign/keys/rotate", auth: old}), 200)
+	fresh := c.login("admin@sovereign.local", testPassword)
+	for _, n := range nodes {
+		eventually(t, "sessions after rotation on "+n.node.ID(), func() bool {
+			return n.get("/api/v1/auth/me", old).status == 200 && n.get("/api/v1/auth/me", fresh).status == 200
+		})
+	}
+}
+
+func countUsers(n *testNode) int {
+	c, _ := n.srv.console.dir.Count()
+	return c
+}
