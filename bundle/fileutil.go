@@ -82,3 +82,9 @@ func readSmallFile(path string, max int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// fileExists reports whether path names something.
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}

@@ -81,7 +81,7 @@ func Install(ctx context.Context, opts InstallOptions) (res *InstallResult, err 
 
 	stage, err := newStaging(l)
 	if err != nil {
-		return nil, err
+		return nil, permissionHint(err)
 	}
 	defer func() { stage.cleanup(err != nil) }()
 
@@ -108,12 +108,21 @@ func Install(ctx context.Context, opts InstallOptions) (res *InstallResult, err 
 		return nil, err
 	}
 	if err := place(stage, extracted, l, change, prev, v, opts.Now, res); err != nil {
+		err = permissionHint(err)
 		if len(res.Changed) > 0 {
 			return nil, fmt.Errorf("%w; install stopped after replacing %v: run the same install again to finish", err, res.Changed)
 		}
 		return nil, err
 	}
 	return res, nil
+}
+
+// permissionHint says what to do about a folder install may not write.
+func permissionHint(err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%w: run install as root, or install under --prefix DIR", err)
+	}
+	return err
 }
 
 // place moves the verified content into place: data first, the binary

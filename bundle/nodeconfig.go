@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -105,10 +104,4 @@ func renderConfig(path string, l Layout, c configChange) ([]byte, bool, error) {
 	}
 	header := "# sovereign serve --config reads this file; its keys are the flags of\n# `sovereign serve --help`. sovereign install sets data-dir and catalog-dir.\n"
 	return append([]byte(header), out...), true, nil
-}
-
-// fileExists reports whether path names something.
-func fileExists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -67,7 +68,7 @@ func Verify(ctx context.Context, path string, opts VerifyOptions) (res *Verified
 		return nil, err
 	}
 	defer st.Close()
-	prog.Start("verify "+displayName(path), st.src.size)
+	prog.Start("verify "+filepath.Base(path), st.src.size)
 	defer func() { prog.Done(err) }()
 
 	res, err = verifyStream(ctx, st, opts, lim)
@@ -276,12 +277,4 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
-}
-
-// displayName is how a bundle path shows in progress output.
-func displayName(path string) string {
-	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
-		return path[i+1:]
-	}
-	return path
 }

@@ -61,6 +61,9 @@ read -r msize mdigest < <(printf '{"schemaVersion":2,"mediaType":"application/vn
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":%s,"digest":"sha256:%s","annotations":{"org.opencontainers.image.ref.name":"bench/payload:1.0.0"}}]}' "$msize" "$mdigest" >"$L/index.json"
 printf '{"imageLayoutVersion": "1.0.0"}' >"$L/oci-layout"
 
+echo "== startup (sovereign version): what every command costs before bundle code runs"
+/usr/bin/time -v "$SOV" version >/dev/null 2>"$WORK/startup.time"
+
 echo "== keygen"
 "$SOV" bundle keygen --out "$WORK/key" >/dev/null
 
@@ -100,8 +103,10 @@ bundle:            $BYTES bytes ($SIZE_MIB MiB payload + binary + catalog)
 verify:            ${best_v}s  $(mibs "$best_v") MiB/s
 sha256sum:         ${best_s}s  $(mibs "$best_s") MiB/s
 verify/sha256sum:  $(awk -v v="$best_v" -v s="$best_s" 'BEGIN { printf "%.2f", s / v }')x throughput (target >= 0.9)
+peak RSS startup:  $(rss_mb "$WORK/startup.time") MB  (wall $(wall "$WORK/startup.time"); sovereign version, for reference)
 peak RSS create:   $(rss_mb "$WORK/create.time") MB  (wall $(wall "$WORK/create.time"))
 peak RSS verify:   $(rss_mb "$WORK/verify.time") MB  (wall $(wall "$WORK/verify.time"))
 peak RSS install:  $(rss_mb "$WORK/install.time") MB  (wall $(wall "$WORK/install.time"))
 (target: peak RSS under 100 MB each)
+load average:      $(cut -d' ' -f1-3 /proc/loadavg)
 REPORT
