@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -162,6 +163,19 @@ func TestClientPinsTheClusterCA(t *testing.T) {
 	}
 	if err := c.Do(ctx, http.MethodGet, "/api/v1/sovereign/users", nil, nil); err != nil {
 		t.Fatal(err)
+	}
+	// Over TLS the session cookie is Secure.
+	pool := x509.NewCertPool()
+	pemData, _ := os.ReadFile(caFile)
+	pool.AppendCertsFromPEM(pemData)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Post(secure+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"`+client.DefaultEmail+`","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if sc := resp.Header.Get("Set-Cookie"); resp.StatusCode != 200 || !strings.Contains(sc, "secure") && !strings.Contains(sc, "Secure") {
+		t.Fatalf("login over HTTPS: %d %q", resp.StatusCode, sc)
 	}
 	if _, err := client.New(client.Options{Server: secure, CA: filepath.Join(t.TempDir(), "none")}); err == nil {
 		t.Fatal("a missing CA file was accepted")
