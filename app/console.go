@@ -56,6 +56,7 @@ type console struct {
 	degraded *prometheus.CounterVec
 	rules    []RouteRule
 	catalog  atomic.Pointer[catalogList]
+	selfJSON []byte
 	now      func() time.Time
 }
 
@@ -82,6 +83,7 @@ func newConsole(s *Server) *console {
 		}, []string{"route", "reason"}),
 	}
 	cs.keys = newKeyring(cs)
+	cs.selfJSON = selfAnswer(opts)
 	if s.opts.Registry != nil {
 		s.opts.Registry.MustRegister(cs.degraded)
 	}

@@ -1,14 +1,30 @@
 package app
 
 import (
+	"encoding/json"
+
 	"github.com/gofiber/fiber/v2"
 )
+
+// selfAnswer is /self's answer when the configuration holds both values:
+// it never changes, so it is encoded once.
+func selfAnswer(opts ConsoleOptions) []byte {
+	if opts.FQDN == "" || opts.DeploymentID == "" {
+		return nil
+	}
+	data, _ := json.Marshal(map[string]string{"deploymentId": opts.DeploymentID, "sovereignFQDN": opts.FQDN})
+	return data
+}
 
 // self is GET /api/v1/sovereign/self: which Sovereign this is. It needs no
 // session. The FQDN and the deployment id are each resolved from the
 // configuration, then the session cookie's claims, then the replicated
 // settings (identityOfSovereign).
 func (cs *console) self(c *fiber.Ctx) error {
+	if cs.selfJSON != nil {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(cs.selfJSON)
+	}
 	var claims *SessionClaims
 	if cs.opts.FQDN == "" || cs.opts.DeploymentID == "" {
 		if tok, _ := tokenOf(c); tok != "" {
