@@ -3,22 +3,23 @@
 # ("## Console API") on stdout for scripts/bench.sh to append to
 # docs/BENCHMARKS.md. Progress goes to stderr.
 #
-#   scripts/bench-console.sh                 # about a minute
+#   scripts/bench-console.sh                 # about two minutes
 #   BENCH_CONSOLE_REQUESTS=50000 scripts/bench-console.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 n=${BENCH_CONSOLE_REQUESTS:-20000}
 logins=${BENCH_CONSOLE_LOGINS:-200}
+rounds=${BENCH_CONSOLE_ROUNDS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 read_cmd="go test -run '^\$' -bench ConsoleRead -benchtime ${n}x ./app"
 login_cmd="go test -run '^\$' -bench Login -benchtime ${logins}x -count 1 ./app"
 echo "== console reads" >&2
-# Three rounds, each a fresh process running the bare handler and the
-# console side by side, so a noisy moment hits both rows alike.
-for round in 1 2 3; do
+# Rounds, each a fresh process running the bare handler and the console
+# side by side, so a noisy moment hits both rows of a round alike.
+for round in $(seq "$rounds"); do
   "$GO" test -run '^$' -bench 'ConsoleRead' -benchtime "${n}x" -count 1 ./app | tee -a "$tmp/read.txt" >&2
 done
 echo "== login" >&2
@@ -33,7 +34,7 @@ metric() {
 
 echo "## Console API"
 echo
-echo "Command: \`$read_cmd\` (run 3 times; medians) and \`$login_cmd\`."
+echo "Command: \`$read_cmd\` (run ${rounds} times; medians, and the ratio paired within each run) and \`$login_cmd\`."
 echo "$(nproc) cores. Each read run sends ${n} GETs from 64 concurrent Go clients over loopback sockets with keep-alive;"
 echo "the bare row is a Fiber handler that returns the same bytes as a constant, started in the same run."
 echo "The console row includes, for the catalog, the session check (verified tokens are cached; expiry, revocation and the user are checked on every request),"
