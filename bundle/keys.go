@@ -114,7 +114,7 @@ func openEncrypted(sealed []byte, passphrase PassphraseFunc) ([]byte, error) {
 	der, err := openKey(sealed, pass)
 	switch {
 	case errors.Is(err, errWrongPassphrase) && len(pass) == 0:
-		return nil, fmt.Errorf("%w: give its passphrase", ErrPassphrase)
+		return nil, fmt.Errorf("%w: give its passphrase (--passphrase-file FILE, $%s, or type it on a terminal)", ErrPassphrase, PassphraseEnv)
 	case errors.Is(err, errWrongPassphrase):
 		return nil, fmt.Errorf("%w: the passphrase does not open it", ErrPassphrase)
 	}
