@@ -85,6 +85,7 @@ func VerifyHandoverToken(token string, chk HandoverCheck) (*HandoverClaims, erro
 	claims := &HandoverClaims{}
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
+		jwt.WithStrictDecoding(),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(handoverLeeway),

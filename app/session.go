@@ -113,6 +113,7 @@ func (cs *console) verifySession(token string) (SessionClaims, error) {
 	var claims SessionClaims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithStrictDecoding(),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(cs.now),

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/openova-io/sovereign/app/identity"
@@ -48,7 +49,9 @@ func (sc *sessionCache) remember(token string, c SessionClaims) {
 	if len(sc.tokens) >= maxCachedSessions {
 		sc.tokens = map[string]SessionClaims{}
 	}
-	sc.tokens[token] = c
+	// The token may alias fasthttp's request buffer, which is reused after
+	// the request: the key must be a copy.
+	sc.tokens[strings.Clone(token)] = c
 }
 
 // user reads user id from this node's state, decoding it only when its

@@ -41,3 +41,29 @@ func TestLoginMeLogout(t *testing.T) {
 	expectStatus(t, tn.get("/api/v1/auth/me", "cookie:"+cookie.Value), 401)
 	expectStatus(t, tn.get("/api/v1/auth/me", cookie.Value), 401)
 }
+
+// TestCachedTokenKeysAreCopies: the verified-token cache must not keep a
+// string that aliases a reused request buffer; a later request with other
+// bytes in the same buffer would otherwise find the first token's claims.
+func TestCachedTokenKeysAreCopies(t *testing.T) {
+	tn := startNode(t)
+	good := tn.adminToken()
+	expectStatus(t, tn.get("/api/v1/auth/me", good), 200)
+	// Forged tokens of the same length, sent on the same connection,
+	// reuse the buffer that held the good one.
+	for i := 0; i < 50; i++ {
+		forged := []byte(good)
+		forged[len(forged)-1-i%25] ^= byte(1 << (i / 25))
+		if r := tn.get("/api/v1/auth/me", string(forged)); r.status != 401 {
+			t.Fatalf("forgery %d accepted: %q vs %q", i, forged[len(forged)-12:], good[len(good)-12:])
+		}
+	}
+	expectStatus(t, tn.get("/api/v1/auth/me", good), 200)
+	tn.srv.console.sessions.mu.Lock()
+	defer tn.srv.console.sessions.mu.Unlock()
+	for k := range tn.srv.console.sessions.tokens {
+		if k != good {
+			t.Fatalf("the cache holds a key that changed under it: %q", k)
+		}
+	}
+}
