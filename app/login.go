@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,7 +52,7 @@ func (cs *console) login(c *fiber.Ctx) error {
 		return errBadCredentials
 	}
 	now := cs.now()
-	client := c.IP()
+	client := strings.Clone(c.IP()) // kept beyond the request
 	account := identity.NormalizeEmail(req.Email)
 	if err := cs.throttled(c, now, client, account); err != nil {
 		return err
