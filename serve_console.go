@@ -31,7 +31,7 @@ func (c *Config) validateHandover() error {
 func consoleOptions(cfg Config) (app.ConsoleOptions, error) {
 	opts := app.ConsoleOptions{
 		FQDN: cfg.FQDN, DeploymentID: cfg.DeploymentID, Region: cfg.Region, Provider: cfg.Provider,
-		NodeName: cfg.NodeName, HandoverIssuers: cfg.HandoverIssuers,
+		HandoverIssuers: cfg.HandoverIssuers,
 	}
 	var err error
 	if cfg.CatalogDir != "" {

@@ -23,8 +23,6 @@ type ConsoleOptions struct {
 	// Region and Provider describe this node's cluster.
 	Region   string
 	Provider string
-	// NodeName is this node's Raft id.
-	NodeName string
 	// Catalog is the Blueprint catalog served by /catalog; nil serves [].
 	Catalog *catalog.Catalog
 	// HandoverKey verifies the OpenOva console's handover tokens; nil

@@ -134,7 +134,7 @@ func openNode(t testing.TB, name string, pki *raftnode.PKI, join bool, opts ...n
 	sk, _ := testKeys(t)
 	reg := prometheus.NewRegistry()
 	o := Options{Node: node, Store: st, Registry: reg, Version: "test", Console: ConsoleOptions{
-		FQDN: testFQDN, DeploymentID: testDeployment, Region: "hz-fsn", Provider: "hetzner", NodeName: name,
+		FQDN: testFQDN, DeploymentID: testDeployment, Region: "hz-fsn", Provider: "hetzner",
 		Catalog: testCatalog(t), HandoverKey: &sk.PublicKey,
 	}}
 	for _, f := range opts {
