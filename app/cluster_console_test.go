@@ -106,8 +106,19 @@ func TestSessionsAcrossTheCluster(t *testing.T) {
 	if err := jsonUnmarshal(r.body, &top); err != nil {
 		t.Fatal(err)
 	}
-	if n := top.Topology.Regions[0].Clusters[0].NodeCount; n != 3 {
-		t.Fatalf("home cluster has %d nodes: %s", n, r.body)
+	home := top.Topology.Regions[0].Clusters[0]
+	if home.NodeCount != 3 || home.Status != "healthy" {
+		t.Fatalf("home cluster: %s", r.body)
+	}
+	roles := map[string]int{}
+	for _, n := range home.Nodes {
+		roles[n.Role]++
+		if n.Status != "healthy" || n.IP != "127.0.0.1" {
+			t.Fatalf("node %+v", n)
+		}
+	}
+	if roles["leader"] != 1 || roles["voter"] != 2 {
+		t.Fatalf("roles: %v", roles)
 	}
 	// Logging out on one node ends the session on all of them.
 	expectStatus(t, c.do(req{method: http.MethodDelete, path: "/api/v1/auth/session", auth: tok}), 204)
@@ -132,6 +143,26 @@ func TestSessionsAcrossTheCluster(t *testing.T) {
 			return n.get("/api/v1/auth/me", old).status == 200 && n.get("/api/v1/auth/me", fresh).status == 200
 		})
 	}
+}
+
+func TestTopologyShowsAStoppedNodeAsFailed(t *testing.T) {
+	nodes := startCluster(t)
+	tok := nodes[0].adminToken()
+	stopped := nodes[2]
+	if err := stopped.node.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var top Topology
+	eventually(t, "the stopped node is not shown as failed", func() bool {
+		jsonUnmarshal(nodes[0].get("/api/v1/sovereign/topology", tok).body, &top)
+		home := top.Topology.Regions[0].Clusters[0]
+		for _, n := range home.Nodes {
+			if n.ID == stopped.node.ID() {
+				return n.Status == "failed" && home.Status == "degraded"
+			}
+		}
+		return false
+	})
 }
 
 func countUsers(n *testNode) int {

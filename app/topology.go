@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"net"
 	"sort"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hashicorp/raft"
@@ -170,7 +172,7 @@ func (cs *console) homeClusterID() string { return "sovereign-" + cs.opts.Region
 // getTopology is GET /api/v1/sovereign/topology.
 func (cs *console) getTopology(c *fiber.Ctx) error {
 	cs.readBarrier(c)
-	t, err := cs.buildTopology()
+	t, err := cs.buildTopology(c.UserContext())
 	if err != nil {
 		cs.markDegraded(c, degradedUnreadable, err)
 		t = emptyTopology()
@@ -180,7 +182,7 @@ func (cs *console) getTopology(c *fiber.Ctx) error {
 
 // buildTopology assembles the view from this node's cluster and the
 // stored entities.
-func (cs *console) buildTopology() (Topology, error) {
+func (cs *console) buildTopology(ctx context.Context) (Topology, error) {
 	ents, pattern, err := cs.readEntities()
 	if err != nil {
 		return Topology{}, err
@@ -205,7 +207,7 @@ func (cs *console) buildTopology() (Topology, error) {
 		regions = append([]RegionSpec{home}, regions...)
 	}
 
-	homeCluster, err := cs.homeCluster()
+	homeCluster, err := cs.homeCluster(ctx)
 	if err != nil {
 		return Topology{}, err
 	}
@@ -256,15 +258,16 @@ func (cs *console) buildTopology() (Topology, error) {
 	return t, nil
 }
 
-// homeCluster is this node's cluster; its nodes are the Raft servers in
-// the configuration this node last applied.
-func (cs *console) homeCluster() (ClusterSpec, error) {
-	conf, _, err := cs.s.opts.Store.Configuration()
-	if err != nil {
-		return ClusterSpec{}, err
-	}
+// membersTimeout bounds asking the peers how they are; a peer that does
+// not answer in time is shown as failed.
+const membersTimeout = 500 * time.Millisecond
+
+// homeCluster is this node's cluster. Its nodes are the Raft servers:
+// asked live how they are when the cluster answers (a peer that does not
+// is "failed"), else as the configuration this node last applied says,
+// with only this node's own health known.
+func (cs *console) homeCluster(ctx context.Context) (ClusterSpec, error) {
 	node := cs.s.opts.Node
-	status := node.Status()
 	ready, _ := node.Ready()
 	cl := ClusterSpec{
 		ID: cs.homeClusterID(), Name: "sovereign", Version: cs.s.opts.Version, Status: statusHealthy,
@@ -273,15 +276,30 @@ func (cs *console) homeCluster() (ClusterSpec, error) {
 	if !ready {
 		cl.Status = statusDegraded
 	}
+	mctx, cancel := context.WithTimeout(ctx, membersTimeout)
+	defer cancel()
+	if members, err := node.Members(mctx); err == nil && len(members) > 0 {
+		for _, m := range members {
+			n := NodeSpec{ID: m.ID, Name: m.ID, Role: roleOf(m.Leader, m.Suffrage == raft.Voter.String()), IP: hostOf(m.Address), Status: statusHealthy}
+			switch {
+			case m.Self && !ready:
+				n.Status = statusDegraded
+			case !m.Reachable:
+				n.Status = statusFailed
+				cl.Status = statusDegraded
+			}
+			cl.Nodes = append(cl.Nodes, n)
+		}
+		return cl, nil
+	}
+	conf, _, err := cs.s.opts.Store.Configuration()
+	if err != nil {
+		return ClusterSpec{}, err
+	}
+	status := node.Status()
 	for _, srv := range conf.Servers {
-		n := NodeSpec{ID: string(srv.ID), Name: string(srv.ID), Role: "voter", IP: hostOf(string(srv.Address)), Status: statusUnknown}
-		if srv.Suffrage != raft.Voter {
-			n.Role = "non-voter"
-		}
-		if string(srv.ID) == status.LeaderID {
-			n.Role = "leader"
-			n.Status = statusHealthy
-		}
+		n := NodeSpec{ID: string(srv.ID), Name: string(srv.ID), IP: hostOf(string(srv.Address)), Status: statusUnknown,
+			Role: roleOf(string(srv.ID) == status.LeaderID, srv.Suffrage == raft.Voter)}
 		if string(srv.ID) == status.NodeID {
 			n.Status = statusHealthy
 			if !ready {
@@ -291,6 +309,16 @@ func (cs *console) homeCluster() (ClusterSpec, error) {
 		cl.Nodes = append(cl.Nodes, n)
 	}
 	return cl, nil
+}
+
+func roleOf(leader, voter bool) string {
+	switch {
+	case leader:
+		return "leader"
+	case voter:
+		return "voter"
+	}
+	return "non-voter"
 }
 
 func hostOf(addr string) string {
