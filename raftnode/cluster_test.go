@@ -17,14 +17,14 @@ import (
 // cluster is three nodes in one process, each with its own files, talking
 // over loopback through the mutual-TLS mux.
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	ca    *testCA
 	nodes map[string]*testNode
 	dirs  map[string]string
 	addrs map[string]string
 }
 
-func newCluster(t *testing.T, names ...string) *cluster {
+func newCluster(t testing.TB, names ...string) *cluster {
 	t.Helper()
 	c := &cluster{t: t, ca: newTestCA(t), nodes: map[string]*testNode{}, dirs: map[string]string{}, addrs: map[string]string{}}
 	for i, name := range names {

@@ -67,30 +67,21 @@ type Node struct {
 	metrics   *metrics
 	contacts  contacts
 
-	notify   chan bool
-	observer *raft.Observer
-	obsCh    chan raft.Observation
-	stop     chan struct{}
-	wg       sync.WaitGroup
-	closeMu  sync.Mutex
-	closed   bool
+	notify  chan bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	closeMu sync.Mutex
+	closed  bool
 }
 
 // ErrRemoved: the node was removed from its cluster and will not start.
 var ErrRemoved = errors.New("this node was removed from its cluster")
 
-// Timeouts. A region's nodes sit on one network, so they can be short; a
-// cluster whose only voter is this node elects itself at once.
+// Timeouts. A region's nodes sit on one network, so they can be short.
 const (
-	clusterHeartbeat = 500 * time.Millisecond
-	clusterElection  = 500 * time.Millisecond
-	clusterLease     = 250 * time.Millisecond
-	// soloTimeout is the heartbeat timeout (and so the time to the first
-	// election) of a cluster whose only voter is this node. Raft cannot
-	// change a running node's leader lease, which must not exceed it, so
-	// after the cluster grows the lease stays at this value until the next
-	// start; with CommitTimeout's frequent AppendEntries it is ample.
-	soloTimeout = 100 * time.Millisecond
+	heartbeatTimeout = 500 * time.Millisecond
+	electionTimeout  = 500 * time.Millisecond
+	leaderLease      = 250 * time.Millisecond
 )
 
 // Open starts the node over fsm. On a directory with no Raft state it
@@ -190,8 +181,8 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if cfg.TrailingLogs > 0 {
 		conf.TrailingLogs = cfg.TrailingLogs
 	}
+	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = heartbeatTimeout, electionTimeout, leaderLease
 	solo := (!hasState && !cfg.Join) || n.soloVoter()
-	setTimeouts(conf, solo)
 	n.notify = make(chan bool, 16)
 	conf.NotifyCh = n.notify
 
@@ -210,13 +201,10 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 		n.bootstrapped = true
 		logger.Info("bootstrapped a new cluster", "node", cfg.NodeID, "raft", string(n.trans.LocalAddr()))
 	}
+	if solo {
+		n.electNow()
+	}
 	n.metrics = newMetrics(n, cfg.Registerer)
-	n.obsCh = make(chan raft.Observation, 16)
-	n.observer = raft.NewObserver(n.obsCh, false, func(o *raft.Observation) bool {
-		_, ok := o.Data.(raft.PeerObservation)
-		return ok
-	})
-	n.raft.RegisterObserver(n.observer)
 	n.rpc = newRPCServer(n)
 	n.wg.Add(2)
 	go n.watch()
@@ -252,16 +240,22 @@ func (n *Node) soloVoter() bool {
 	return voters == 1 && self
 }
 
-func setTimeouts(conf *raft.Config, solo bool) {
-	if solo {
-		conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = soloTimeout, soloTimeout, soloTimeout
-		return
+// electNow makes a node that is its cluster's only voter elect itself at
+// once instead of after a heartbeat timeout, so a single node is ready
+// within milliseconds of starting. Lowering the heartbeat timeout, even by
+// a millisecond, makes Raft re-check its follower timer immediately; having
+// never heard from a leader, the node stands for election. The timeout
+// stays valid for when the cluster grows.
+func (n *Node) electNow() {
+	rc := n.raft.ReloadableConfig()
+	rc.HeartbeatTimeout -= time.Millisecond
+	if err := n.raft.ReloadConfig(rc); err != nil {
+		n.logger.Warn("could not start the first election at once", "error", err)
 	}
-	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = clusterHeartbeat, clusterElection, clusterLease
 }
 
-// watch follows leadership and membership: a new leader applies a barrier
-// before it calls itself ready, and the timeouts follow the number of voters.
+// watch follows leadership: a new leader applies a barrier before it
+// calls itself ready.
 func (n *Node) watch() {
 	defer n.wg.Done()
 	for {
@@ -273,8 +267,6 @@ func (n *Node) watch() {
 				n.wg.Add(1)
 				go n.barrierAfterElection()
 			}
-		case <-n.obsCh:
-			n.retune()
 		}
 	}
 }
@@ -287,29 +279,6 @@ func (n *Node) barrierAfterElection() {
 		return
 	}
 	n.readyTerm.Store(term)
-}
-
-func (n *Node) retune() {
-	f := n.raft.GetConfiguration()
-	if f.Error() != nil {
-		return
-	}
-	voters := 0
-	for _, s := range f.Configuration().Servers {
-		if s.Suffrage == raft.Voter {
-			voters++
-		}
-	}
-	rc := n.raft.ReloadableConfig()
-	probe := raft.DefaultConfig()
-	setTimeouts(probe, voters <= 1)
-	if rc.HeartbeatTimeout == probe.HeartbeatTimeout {
-		return
-	}
-	rc.HeartbeatTimeout, rc.ElectionTimeout = probe.HeartbeatTimeout, probe.ElectionTimeout
-	if err := n.raft.ReloadConfig(rc); err != nil {
-		n.logger.Warn("adjust raft timeouts", "error", err)
-	}
 }
 
 // Bootstrapped reports whether this start created a new cluster.
@@ -334,7 +303,6 @@ func (n *Node) Close() error {
 	var err error
 	if n.raft != nil {
 		err = n.raft.Shutdown().Error()
-		n.raft.DeregisterObserver(n.observer)
 	}
 	close(n.stop)
 	if n.rpc != nil {
