@@ -10,7 +10,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.b
 
 export CGO_ENABLED = 0
 
-.PHONY: build run test test-go test-e2e bench fuzz vet clean
+.PHONY: build run test bench fuzz vet cluster cluster-stop clean
 
 build: ## static binary in bin/sovereign
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
@@ -27,6 +27,12 @@ test: vet build ## every test
 
 bench: build ## benchmarks; results go to docs/BENCHMARKS.md
 	SOVEREIGN_BIN=$(CURDIR)/$(BIN) scripts/bench.sh
+
+cluster: build ## three nodes of one region on loopback, joined; `make cluster-stop` stops them
+	SOVEREIGN_BIN=$(CURDIR)/$(BIN) scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	scripts/fuzz.sh $(FUZZTIME)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -39,6 +40,7 @@ type Config struct {
 	HandoverIssuers   []string
 	Join              string
 	JoinToken         string
+	RemoveDeadAfter   time.Duration
 	LogLevel          string
 	ConfigFile        string
 	Dev               bool
@@ -76,6 +78,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.HandoverIssuers, "handover-issuers", []string{defaultHandoverIssuer}, "accepted issuers of handover tokens, comma-separated")
 	fs.StringVar(&c.Join, "join", "", "https:// address of a member of the cluster to join at first start")
 	fs.StringVar(&c.JoinToken, "token", "", "join token from `sovereign token create` (env SOVEREIGN_JOIN_TOKEN)")
+	fs.DurationVar(&c.RemoveDeadAfter, "remove-dead-after", 0, "remove a voter out of contact this long (0: never); never below the quorum")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ConfigFile, "config", "", "YAML file whose keys are these flags' names")
 	fs.BoolVar(&c.Dev, "dev", false, "developer mode: local defaults for data directory and HTTP address")

@@ -85,14 +85,15 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	node, err := raftnode.Open(raftnode.Config{
-		NodeID:     cfg.NodeName,
-		Dir:        cfg.raftDir(),
-		Bind:       cfg.Raft,
-		Advertise:  cfg.Advertise,
-		PKI:        id.pki,
-		Join:       id.join,
-		Logger:     logger,
-		Registerer: reg,
+		NodeID:          cfg.NodeName,
+		Dir:             cfg.raftDir(),
+		Bind:            cfg.Raft,
+		Advertise:       cfg.Advertise,
+		PKI:             id.pki,
+		Join:            id.join,
+		RemoveDeadAfter: cfg.RemoveDeadAfter,
+		Logger:          logger,
+		Registerer:      reg,
 	}, store)
 	if err != nil {
 		return err

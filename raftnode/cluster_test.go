@@ -275,3 +275,42 @@ func TestPeerWithForeignCertificateCannotConnect(t *testing.T) {
 		}
 	}
 }
+
+func TestDeadPeerIsRemovedButNeverBelowQuorum(t *testing.T) {
+	c := newCluster(t, "a", "b", "c")
+	// Restart the leader-to-be with the clean-up on: stop all, start again.
+	for _, name := range []string{"a", "b", "c"} {
+		c.stop(name)
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		st, err := storage.Open(filepath.Join(c.dirs[name], "state.db"), storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := Open(Config{NodeID: name, Dir: filepath.Join(c.dirs[name], "raft"), Bind: c.addrs[name], PKI: c.ca.pki(t, name), RemoveDeadAfter: 3 * time.Second}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.nodes[name] = &testNode{Node: n, store: st}
+	}
+	leaderName, leader := c.leader()
+	var victims []string
+	for name := range c.nodes {
+		if name != leaderName {
+			victims = append(victims, name)
+		}
+	}
+	c.nodes[victims[0]].crash(t)
+	delete(c.nodes, victims[0])
+	c.waitVoters(2)
+	if _, ok, _ := leader.server(victims[0]); ok {
+		t.Fatalf("%s is still a member", victims[0])
+	}
+	// With two voters left, losing one more must not shrink the cluster to one.
+	c.nodes[victims[1]].crash(t)
+	delete(c.nodes, victims[1])
+	time.Sleep(8 * time.Second)
+	if _, ok, _ := leader.server(victims[1]); !ok {
+		t.Fatal("the clean-up removed a voter below the quorum")
+	}
+}

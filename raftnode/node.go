@@ -36,6 +36,10 @@ type Config struct {
 	// Registerer receives the node's metrics; nil registers none.
 	Registerer prometheus.Registerer
 
+	// RemoveDeadAfter, when positive, makes the leader remove a voter it
+	// has not heard from for that long, never below the quorum (cleanup.go).
+	RemoveDeadAfter time.Duration
+
 	// Join marks a node started to join an existing cluster: it never
 	// bootstraps, and waits for the leader to add it.
 	Join bool
@@ -209,6 +213,10 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	n.wg.Add(2)
 	go n.watch()
 	go n.promoteWhenCaughtUp()
+	if cfg.RemoveDeadAfter > 0 {
+		n.wg.Add(1)
+		go n.cleanupDeadPeers()
+	}
 	ok = true
 	return n, nil
 }
