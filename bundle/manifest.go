@@ -20,8 +20,10 @@ type Manifest struct {
 	SovereignVersion string    `json:"sovereignVersion"`
 	Created          time.Time `json:"created"`
 	Platform         Platform  `json:"platform"`
-	// CatalogDigest is "sha256:<hex>" of the catalog, as CatalogDigest
-	// computes it over the files under catalog/.
+	// CatalogDigest is "sha256:<hex>" of the catalog under catalog/: the
+	// digest the catalog reader (embed/catalog) gives it when the sovereign
+	// command makes the bundle, CatalogFilesDigest when a caller of Create
+	// brings none.
 	CatalogDigest string `json:"catalogDigest"`
 	// Files appear in the order they appear in the archive.
 	Files []File `json:"files"`
