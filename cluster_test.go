@@ -601,3 +601,51 @@ func TestClusterSnapshotSaveAndRestore(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterStaleReadWithoutLeader(t *testing.T) {
+	nodes, a, _ := threeNodes(t, "hz-fsn")
+	// Written through the survivor-to-be, so its own state holds it.
+	tk := a.createToken(nodes[2], "1h")
+	// Two of three down: no quorum, no leader.
+	nodes[0].kill(t)
+	nodes[1].kill(t)
+	survivor := nodes[2]
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var out struct {
+			Tokens []struct{ ID string } `json:"tokens"`
+		}
+		code := a.call(survivor, "GET", "/api/v1/cluster/tokens?stale=true", nil, &out)
+		if code == 200 {
+			found := false
+			for _, x := range out.Tokens {
+				found = found || x.ID == tk.ID
+			}
+			if !found {
+				t.Fatal("stale read lacks a committed token")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stale read without a leader: %d", code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A linearizable read cannot be confirmed: 503 with Retry-After.
+	req, _ := http.NewRequest("GET", "http://"+survivor.http+"/api/v1/cluster/tokens", nil)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("linearizable read without a leader: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// And a write waits a bounded time, then 503 with Retry-After.
+	start := time.Now()
+	code := a.call(survivor, "POST", "/api/v1/cluster/tokens", map[string]string{"ttl": "1h"}, nil)
+	if code != 503 || time.Since(start) > 15*time.Second {
+		t.Fatalf("write without a leader: %d after %v", code, time.Since(start))
+	}
+}

@@ -79,8 +79,10 @@ func (s *Server) clusterStatus(c *fiber.Ctx) error {
 }
 
 func (s *Server) tokenList(c *fiber.Ctx) error {
-	if err := s.console.writeBarrier(c); err != nil {
-		return err
+	if !wantsStale(c) {
+		if err := s.console.writeBarrier(c); err != nil {
+			return err
+		}
 	}
 	tokens, err := s.opts.Node.Tokens()
 	if err != nil {

@@ -1,9 +1,13 @@
 // Package app holds Sovereign's serving surfaces: the HTTP server (Fiber)
-// with its health, readiness and metrics endpoints, and, as they arrive, the
-// console API, sessions and the etcd v3 endpoint.
+// with its health, readiness and metrics endpoints; the Sovereign Console
+// API (sessions, the OpenOva handover, users, catalog, settings, topology,
+// audit; see DESIGN.md beside this file); and the cluster's endpoints (the
+// join a new node calls, tokens, membership, snapshots).
 //
-// It turns requests into reads of the local state (after the read barrier
-// that makes them linearizable) and into commands proposed through the
-// node's Raft member. It never writes the state file itself and never
-// opens a connection to anything but the node's configured peers.
+// It turns requests into reads of the local state, after the read barrier
+// that makes them linearizable (or without it, when a caller asks for a
+// stale read with ?stale=true), and into commands proposed through the
+// node's Raft member, which forwards them to the leader. Who may do what is
+// decided in one place, authz.go. It never writes the state file itself
+// and never opens a connection to anything but the node's configured peers.
 package app

@@ -24,10 +24,25 @@ const (
 
 const barrierTimeout = 2 * time.Second
 
-// readBarrier makes the reads that follow linearizable. When the cluster
-// cannot confirm them (no leader, a timeout), the console is better served
-// by this node's state than by an error: the answer is marked stale.
+// StaleQuery is the query parameter by which a caller asks for a stale
+// read: this node's state as it is, without asking the leader, which is
+// cheaper and works while the cluster has no leader.
+const StaleQuery = "stale"
+
+// wantsStale reports whether the request asked for a stale read.
+func wantsStale(c *fiber.Ctx) bool {
+	v, ok := c.Queries()[StaleQuery]
+	return ok && v != "false" && v != "0"
+}
+
+// readBarrier makes the reads that follow linearizable, unless the caller
+// asked for a stale read. When the cluster cannot confirm them (no leader,
+// a timeout), the console is better served by this node's state than by
+// an error: the answer is marked stale.
 func (cs *console) readBarrier(c *fiber.Ctx) {
+	if wantsStale(c) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), barrierTimeout)
 	defer cancel()
 	if err := cs.s.opts.Node.ReadBarrier(ctx); err != nil {
@@ -49,6 +64,7 @@ func unavailable(c *fiber.Ctx, err error) error {
 	switch {
 	case errors.Is(err, raftnode.ErrNoLeader), errors.Is(err, raftnode.ErrTimeout),
 		errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrShutdown),
+		errors.Is(err, raftnode.ErrUnknownOutcome),
 		errors.Is(err, context.DeadlineExceeded):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return fiber.NewError(fiber.StatusServiceUnavailable, err.Error())
