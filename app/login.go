@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,7 +32,12 @@ var errBadCredentials = fiber.NewError(fiber.StatusUnauthorized, "wrong email or
 
 // dummyHash is verified against when there is no user, so an unknown
 // email takes as long as a wrong password.
-var dummyHash, _ = identity.HashPassword("sovereign-timing-equaliser")
+// It is made on first use: hashing costs 64 MiB and tens of milliseconds,
+// which no command but a serving node should pay at start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := identity.HashPassword("sovereign-timing-equaliser")
+	return h
+})
 
 // login is POST /api/v1/auth/login.
 func (cs *console) login(c *fiber.Ctx) error {
@@ -64,7 +70,7 @@ func (cs *console) login(c *fiber.Ctx) error {
 	if err != nil {
 		return unavailableRead(c, err)
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if found && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
