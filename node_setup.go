@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/openova-io/sovereign/internal/atomicfile"
 	"github.com/openova-io/sovereign/raftnode"
 )
 
@@ -88,7 +89,7 @@ func createCluster(cfg Config, logger *slog.Logger) (nodeIdentity, error) {
 	if err := raftnode.SavePKI(cfg.tlsDir(), caCert, cert, key); err != nil {
 		return nodeIdentity{}, fmt.Errorf("save TLS identity: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(cfg.tlsDir(), caKeyFile), caKey, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(cfg.tlsDir(), caKeyFile), caKey, 0o600); err != nil {
 		return nodeIdentity{}, fmt.Errorf("save cluster CA key: %w", err)
 	}
 	if err := recordIdentity(cfg); err != nil {
@@ -153,11 +154,8 @@ func recordIdentity(cfg Config) error {
 		if fileExists(path) {
 			continue
 		}
-		if err := os.WriteFile(path+".tmp", []byte(value+"\n"), 0o600); err != nil {
+		if err := atomicfile.WriteFile(path, []byte(value+"\n"), 0o600); err != nil {
 			return fmt.Errorf("--data-dir %s: %w", cfg.DataDir, err)
-		}
-		if err := os.Rename(path+".tmp", path); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -5,61 +5,23 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/openova-io/sovereign/internal/atomicfile"
 )
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder, synced and then renamed, so path holds either the old content or
-// the new, never a part.
+// writeFileAtomic and writeAtomic write a file whole or not at all.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return writeAtomic(path, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return atomicfile.WriteFile(path, data, perm)
 }
 
-// writeAtomic is writeFileAtomic for content produced by fill.
-func writeAtomic(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
+func writeAtomic(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	return atomicfile.Write(path, perm, fill)
 }
 
-// syncDir makes a rename in dir durable.
+// syncDir makes a rename in dir durable; a file system that cannot sync a
+// folder (os.ErrInvalid) is let be.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+	if err := atomicfile.SyncDir(dir); err != nil && !errors.Is(err, os.ErrInvalid) {
 		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil

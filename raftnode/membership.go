@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/openova-io/sovereign/internal/atomicfile"
 )
 
 // Membership: a new node joins as a non-voter, so that it cannot weaken
@@ -156,7 +157,7 @@ const removedMarker = "removed"
 
 // markRemoved stops Raft on a node its cluster has removed.
 func (n *Node) markRemoved() error {
-	if err := writeFileAtomic(filepath.Join(n.cfg.Dir, removedMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(n.cfg.Dir, removedMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
 		return err
 	}
 	n.logger.Warn("this node was removed from its cluster; it stops taking part")

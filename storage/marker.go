@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/openova-io/sovereign/internal/atomicfile"
 )
 
 // The open marker sits beside the state file while it is open and holds the
@@ -52,35 +54,15 @@ func writeMarker(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp := markerPath(path) + ".tmp"
-	if err := writeFileSync(tmp, append(id, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteFile(markerPath(path), append(id, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write open marker: %w", err)
 	}
-	if err := os.Rename(tmp, markerPath(path)); err != nil {
-		return fmt.Errorf("write open marker: %w", err)
-	}
-	return dirSync(parentDir(path))
+	return nil
 }
 
 func removeMarker(path string) error {
 	if err := os.Remove(markerPath(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return dirSync(parentDir(path))
-}
-
-func writeFileSync(name string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.SyncDir(parentDir(path))
 }

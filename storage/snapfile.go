@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/openova-io/sovereign/internal/atomicfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -104,7 +105,7 @@ func ReadSnapshotFile(r io.Reader, path string) (SnapshotHeader, error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return SnapshotHeader{}, err
 	}
-	return h, dirSync(filepath.Dir(path))
+	return h, atomicfile.SyncDir(filepath.Dir(path))
 }
 
 // readSnapshot checks the frame of a snapshot file and copies the state

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/hashicorp/raft"
+	"github.com/openova-io/sovereign/internal/atomicfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -80,7 +81,7 @@ func (s *Store) Restore(rc io.ReadCloser) error {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := dirSync(parentDir(s.path)); err != nil {
+	if err := atomicfile.SyncDir(parentDir(s.path)); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	db, err := openBolt(s.path, s.opts.SyncEachBatch)

@@ -179,14 +179,4 @@ func (s *Store) Size() int64 {
 	return n
 }
 
-// dirSync makes a rename or removal in dir durable.
-func dirSync(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 func parentDir(path string) string { return filepath.Dir(path) }

@@ -3,8 +3,9 @@ package identity
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/openova-io/sovereign/internal/atomicfile"
 )
 
 // PasswordFile is the name, in the data directory, of the file that holds
@@ -33,38 +34,11 @@ func EnsureBootstrapAdmin(ctx context.Context, d *Directory, email, dataDir stri
 		return "", err
 	}
 	path := filepath.Join(dataDir, PasswordFile)
-	if err := writeSecret(path, []byte(password+"\n")); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(password+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err := d.Create(ctx, User{Email: email, Name: "Administrator", Role: RoleSovereignAdmin, PasswordHash: hash}); err != nil {
 		return "", fmt.Errorf("create bootstrap administrator: %w", err)
 	}
 	return password, nil
-}
-
-// writeSecret writes data with mode 0600 under a temporary name, then
-// renames it into place, so no reader ever sees a partial or looser file.
-func writeSecret(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
