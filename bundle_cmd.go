@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -372,26 +371,4 @@ func signalContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
 		ctx = context.Background()
 	}
 	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-}
-
-func addOutputFlag(fn func(*string, string, string, string, string), output *string) {
-	fn(output, "output", "o", "", "output format: empty for people, json for scripts")
-}
-
-// printResult prints v as JSON with -o json, or as text for people.
-func printResult(cmd *cobra.Command, output string, v any, text func(io.Writer)) error {
-	switch output {
-	case "":
-		text(cmd.OutOrStdout())
-		return nil
-	case "json":
-		return printJSON(cmd, v)
-	}
-	return fmt.Errorf("-o %s: unknown output format; use json, or leave it out", output)
-}
-
-func printJSON(cmd *cobra.Command, v any) error {
-	enc := json.NewEncoder(cmd.OutOrStdout())
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
