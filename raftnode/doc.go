@@ -1,11 +1,15 @@
 // Package raftnode runs a Sovereign node's member of its region's Raft
 // cluster: the raft-boltdb log and stable store, the snapshot store, the
-// transport, bootstrapping a new cluster exactly once, proposing commands
-// (Apply, with a timeout and a clear error when there is no leader), and
-// the read barrier that makes a local read linearizable.
+// mutual-TLS transport and the cluster's CA, bootstrapping a new cluster
+// exactly once, joining one with a token, forwarding writes to the leader,
+// the read barrier that makes a local read linearizable on any node,
+// membership changes, and the region guard. DESIGN.md beside this file
+// states its invariants.
 //
-// It owns the cluster's mechanics and nothing of what the state means:
-// commands are storage.Command values it carries to the log, and the state
-// machine is a *storage.Store. It never speaks HTTP; the serving layer in
-// package app calls it.
+// It owns the cluster's mechanics and the cluster's identity (region, CA,
+// join tokens), and nothing of what the rest of the state means: commands
+// are storage.Command values it carries to the log, and the state machine
+// is a *storage.Store. It speaks HTTP only to its peers, over the mutual-TLS
+// port, and to a member's HTTPS endpoint when joining; the console and API
+// are package app's.
 package raftnode
