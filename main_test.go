@@ -126,6 +126,18 @@ func (p *proc) waitReady(t testing.TB) time.Duration {
 	return 0
 }
 
+// waitOutput waits until the process's standard output holds text: what
+// the process wrote before it answered may still be in the pipe.
+func (p *proc) waitOutput(t testing.TB, text string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if strings.Contains(p.stdout.String(), text) {
+			return
+		}
+	}
+	t.Fatalf("standard output lacks %q:\n%s", text, p.stdout.String())
+}
+
 // stop sends SIGTERM and waits for a clean exit.
 func (p *proc) stop(t testing.TB) time.Duration {
 	t.Helper()

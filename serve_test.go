@@ -17,6 +17,7 @@ func TestServeFirstStartRestartAndStop(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	p := startServe(t, dir)
 	p.waitReady(t)
+	p.waitOutput(t, "Sign in as")
 
 	// The bootstrap administrator's password is printed once and kept in a 0600 file.
 	pw := regexp.MustCompile(`(?m)^\s+([A-Za-z0-9]{24})$`).FindStringSubmatch(p.stdout.String())
@@ -76,6 +77,7 @@ func TestServeFirstStartRestartAndStop(t *testing.T) {
 	p = startServe(t, dir)
 	d := p.waitReady(t)
 	t.Logf("restart to /readyz: %v", d)
+	p.waitOutput(t, "Sign in as")
 	if strings.Contains(p.stderr.String(), "bootstrapped a new cluster") {
 		t.Fatal("restart bootstrapped a new cluster")
 	}
