@@ -240,6 +240,14 @@ func TestRemovedNodeStopsAndNeverLeads(t *testing.T) {
 	c := newCluster(t, "a", "b", "c")
 	victim, v := c.follower()
 	_, l := c.leader()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, ok, _ := l.store.Get(storage.BucketKeys, []byte(memberCertPrefix+victim)); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the member never recorded its certificate")
+		}
+	}
 	if err := l.Remove(context.Background(), victim); err != nil {
 		t.Fatal(err)
 	}
@@ -255,6 +263,16 @@ func TestRemovedNodeStopsAndNeverLeads(t *testing.T) {
 	}
 	if err := put(l, "still", "works"); err != nil {
 		t.Fatal(err)
+	}
+	// Its certificate is revoked: it cannot reach the cluster's port again.
+	conn, err := tls.Dial("tcp", l.Addr(), v.cfg.PKI.ClientTLS())
+	if err == nil {
+		conn.Write([]byte{protoRaft})
+		_, err = conn.Read(make([]byte, 1))
+		conn.Close()
+	}
+	if err == nil {
+		t.Fatal("a removed node's certificate still reaches the Raft port")
 	}
 }
 

@@ -111,6 +111,15 @@ func (n *Node) HandleJoin(ctx context.Context, req JoinRequest) (JoinResponse, e
 	if err != nil {
 		return refuse(http.StatusBadRequest, "invalid-csr", "%v", err)
 	}
+	serial, err := certSerial(cert)
+	if err != nil {
+		return JoinResponse{}, err
+	}
+	if res, err := n.Apply(ctx, memberCertCommand(req.Node, serial)); err != nil {
+		return JoinResponse{}, err
+	} else if res.Err != nil {
+		return JoinResponse{}, res.Err
+	}
 	if err := n.AddNonvoter(ctx, req.Node, req.RaftAddr); err != nil {
 		return JoinResponse{}, err
 	}

@@ -148,6 +148,10 @@ func (n *Node) removeLocal(ctx context.Context, id string) error {
 	if err := n.peers.call(nctx, "POST", string(s.Address), "/v1/members/removed", memberRequest{ID: id}, nil); err != nil {
 		n.logger.Warn("could not tell the removed node", "node", id, "error", err)
 	}
+	// Only then revoke its certificate, which ends every handshake with it.
+	if err := n.revokeMember(ctx, id); err != nil {
+		n.logger.Warn("could not revoke the removed node's certificate", "node", id, "error", err)
+	}
 	return nil
 }
 

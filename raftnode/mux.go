@@ -2,6 +2,7 @@ package raftnode
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"log/slog"
 	"net"
 	"sync"
@@ -34,12 +35,23 @@ type mux struct {
 	wg     sync.WaitGroup
 }
 
-func newMux(bind string, pki *PKI, logger *slog.Logger) (*mux, error) {
+// newMux listens on bind. check, when set, may refuse a peer's certificate
+// that the CA signed (a revoked one), in both directions.
+func newMux(bind string, pki *PKI, logger *slog.Logger, check func(*x509.Certificate) error) (*mux, error) {
 	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return nil, err
 	}
 	m := &mux{ln: ln, tls: pki.ServerTLS(), client: pki.ClientTLS(), logger: logger}
+	if check != nil {
+		verify := func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return nil // the handshake's own verification refuses it
+			}
+			return check(cs.PeerCertificates[0])
+		}
+		m.tls.VerifyConnection, m.client.VerifyConnection = verify, verify
+	}
 	m.raft = newMuxListener(ln.Addr())
 	m.rpc = newMuxListener(ln.Addr())
 	m.wg.Add(1)

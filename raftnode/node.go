@@ -152,7 +152,7 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if advAddr.IP == nil || advAddr.IP.IsUnspecified() {
 		return nil, fmt.Errorf("raft: advertise address %q is not one peers can dial; set --advertise", advertise)
 	}
-	n.mux, err = newMux(cfg.Bind, cfg.PKI, logger)
+	n.mux, err = newMux(cfg.Bind, cfg.PKI, logger, n.checkPeer)
 	if err != nil {
 		return nil, fmt.Errorf("raft: listen on %s: %w", cfg.Bind, err)
 	}
@@ -210,9 +210,10 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	}
 	n.metrics = newMetrics(n, cfg.Registerer)
 	n.rpc = newRPCServer(n)
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.watch()
 	go n.promoteWhenCaughtUp()
+	go n.registerCert()
 	if cfg.RemoveDeadAfter > 0 {
 		n.wg.Add(1)
 		go n.cleanupDeadPeers()
