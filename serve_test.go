@@ -190,14 +190,33 @@ func TestServeRefusesUnwritableDataDir(t *testing.T) {
 	if err := os.Mkdir(dir, 0o555); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, "serve", "--dev", "--data-dir", dir, "--http", freePort(t), "--raft", freePort(t))
-	if os.Getuid() == 0 {
+	bin := binary
+	asNobody := os.Getuid() == 0
+	if asNobody {
 		// root writes anywhere; run as nobody, who may read but not write.
-		for d := dir; d != "/"; d = filepath.Dir(d) {
-			if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 && strings.HasPrefix(d, os.TempDir()) && d != os.TempDir() {
-				os.Chmod(d, st.Mode().Perm()|0o005)
+		// nobody must reach the data directory and the binary, wherever the
+		// checkout lives, so both sit under the temporary folder, opened up.
+		bin = filepath.Join(t.TempDir(), "sovereign")
+		data, err := os.ReadFile(binary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bin, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{dir, bin} {
+			for d := filepath.Dir(p); d != "/" && strings.HasPrefix(d, os.TempDir()) && d != os.TempDir(); d = filepath.Dir(d) {
+				if st, err := os.Stat(d); err == nil {
+					os.Chmod(d, st.Mode().Perm()|0o005)
+				}
 			}
 		}
+		if st, err := os.Stat(os.TempDir()); err != nil || st.Mode().Perm()&0o001 == 0 {
+			t.Skipf("nobody cannot reach %s", os.TempDir())
+		}
+	}
+	cmd := exec.Command(bin, "serve", "--dev", "--data-dir", dir, "--http", freePort(t), "--raft", freePort(t))
+	if asNobody {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	}
 	out, err := cmd.CombinedOutput()
