@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Sovereign's benchmarks and writes docs/BENCHMARKS.md.
 #
-#   make bench                 # everything (about 5 minutes, needs ~5 GiB of disk)
+#   make bench                 # everything (about 10 minutes, needs ~7 GiB of disk)
 #   BENCH_SKIP_BUNDLE=1 make bench   # without the 2 GiB bundle run
 #
 # Machines here are shared and noisy: every figure that has a target is a
@@ -42,6 +42,7 @@ cmetric() {
   echo
   echo "Written by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), $(go version | awk '{print $3}')."
   echo "Figures with a target are ratios of runs made side by side in the same invocation."
+  echo "Notes on method: docs/benchmarks/."
   echo
   echo "## Durable writes on one node"
   echo
