@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -647,5 +648,47 @@ func TestClusterStaleReadWithoutLeader(t *testing.T) {
 	code := a.call(survivor, "POST", "/api/v1/cluster/tokens", map[string]string{"ttl": "1h"}, nil)
 	if code != 503 || time.Since(start) > 15*time.Second {
 		t.Fatalf("write without a leader: %d after %v", code, time.Since(start))
+	}
+}
+
+// TestClusterScript runs scripts/cluster.sh as an operator would: start
+// three nodes, print their status, stop them.
+func TestClusterScript(t *testing.T) {
+	for _, port := range []string{"8441", "8442", "8443", "8081", "8082", "8083", "8301", "8302", "8303"} {
+		if l, err := net.Listen("tcp", "127.0.0.1:"+port); err != nil {
+			t.Skipf("port %s is taken; scripts/cluster.sh uses fixed ports", port)
+		} else {
+			l.Close()
+		}
+	}
+	dir := t.TempDir()
+	script := func(arg string) string {
+		cmd := exec.Command("bash", "scripts/cluster.sh", arg)
+		cmd.Env = append(os.Environ(), "SOVEREIGN_BIN="+binary, "CLUSTER_DIR="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("cluster.sh %s: %v\n%s", arg, err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() {
+		cmd := exec.Command("bash", "scripts/cluster.sh", "stop")
+		cmd.Env = append(os.Environ(), "CLUSTER_DIR="+dir)
+		cmd.Run()
+	})
+	out := script("start")
+	for _, want := range []string{"region local, leader n", "n1 ", "n2 ", "n3 "} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "unreachable") > 0 || strings.Count(out, "non-voter") > 0 {
+		t.Logf("not every member settled yet:\n%s", out)
+	}
+	script("stop")
+	for i := 1; i <= 3; i++ {
+		if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("n%d.pid", i))); !os.IsNotExist(err) {
+			t.Fatalf("n%d still has a pid file after stop", i)
+		}
 	}
 }

@@ -7,11 +7,12 @@
 #   scripts/cluster.sh clean    # stop, then delete .cluster/
 #
 # Node i listens on https://127.0.0.1:844i, http://127.0.0.1:808i and Raft
-# 127.0.0.1:830i; its data directory and log are in .cluster/ni.
+# 127.0.0.1:830i; its data directory and log are in .cluster/ni
+# ($CLUSTER_DIR instead of .cluster when set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SOVEREIGN_BIN:-bin/sovereign}
-DIR=.cluster
+DIR=${CLUSTER_DIR:-.cluster}
 REGION=${REGION:-local}
 
 node_flags() {
