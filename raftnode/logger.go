@@ -113,7 +113,7 @@ func (h *hclogAdapter) StandardLogger(*hclog.StandardLoggerOptions) *log.Logger 
 }
 func (h *hclogAdapter) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
 	return writerFunc(func(p []byte) (int, error) {
-		h.logger.Info(fmt.Sprintf("%s", p))
+		h.logger.Info(string(p))
 		return len(p), nil
 	})
 }
