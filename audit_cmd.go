@@ -58,11 +58,7 @@ func newAuditListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List every audit entry, oldest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			entries, head, err := readTrail(cmd, c)
 			if err != nil {
 				return err
@@ -75,7 +71,7 @@ func newAuditListCmd() *cobra.Command {
 				}
 				tw.Flush()
 			})
-		},
+		}),
 	}
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd
@@ -87,11 +83,7 @@ func newAuditVerifyCmd() *cobra.Command {
 		Use:   "verify",
 		Short: "Check that no audit entry was edited or removed (the hash chain, end to end)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			entries, head, err := readTrail(cmd, c)
 			if err != nil {
 				return err
@@ -112,7 +104,7 @@ func newAuditVerifyCmd() *cobra.Command {
 				return fmt.Errorf("audit trail broken: %w; keep the state file and snapshots as evidence and tell the security officer", verr)
 			}
 			return nil
-		},
+		}),
 	}
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd

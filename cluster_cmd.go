@@ -38,11 +38,7 @@ func newClusterStatusCmd() *cobra.Command {
 		Use:   "status",
 		Short: "Show the leader and each member's role, last contact, applied and commit index",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			var out clusterStatusAnswer
 			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/status", nil, &out); err != nil {
 				return err
@@ -67,7 +63,7 @@ func newClusterStatusCmd() *cobra.Command {
 				}
 				tw.Flush()
 			})
-		},
+		}),
 	}
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd
@@ -78,17 +74,13 @@ func newClusterRemoveCmd() *cobra.Command {
 		Use:   "remove NODE",
 		Short: "Remove a member from the cluster; it stops and never elects itself",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if err := c.Do(cmd.Context(), http.MethodDelete, "/api/v1/cluster/members/"+url.PathEscape(args[0]), nil, nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -97,11 +89,7 @@ func newClusterTransferCmd() *cobra.Command {
 		Use:   "transfer-leader [NODE]",
 		Short: "Hand leadership to NODE, or to the most up-to-date voter",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
 			body := map[string]string{}
 			if len(args) == 1 {
 				body["node"] = args[0]
@@ -114,7 +102,7 @@ func newClusterTransferCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "leader is now %s\n", orNone(out.Leader))
 			return nil
-		},
+		}),
 	}
 }
 
@@ -135,11 +123,7 @@ func newTokenCreateCmd() *cobra.Command {
 		Use:   "create",
 		Short: "Create a join token; it is shown once",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			body := map[string]string{"description": description}
 			if ttl > 0 {
 				body["ttl"] = ttl.String()
@@ -160,7 +144,7 @@ func newTokenCreateCmd() *cobra.Command {
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "token %s (%s); on the new node: sovereign serve --join %s --token <token>\n", out.ID, exp, c.Server())
 			})
-		},
+		}),
 	}
 	cmd.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid; 0 for until revoked")
 	cmd.Flags().StringVar(&description, "description", "", "what the token is for")
@@ -174,11 +158,7 @@ func newTokenListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List join tokens (never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			var out struct {
 				Tokens []raftnode.Token `json:"tokens"`
 			}
@@ -200,7 +180,7 @@ func newTokenListCmd() *cobra.Command {
 				}
 				tw.Flush()
 			})
-		},
+		}),
 	}
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd
@@ -211,17 +191,13 @@ func newTokenRevokeCmd() *cobra.Command {
 		Use:   "revoke ID",
 		Short: "Revoke a join token; nodes that joined with it stay",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if err := c.Do(cmd.Context(), http.MethodDelete, "/api/v1/cluster/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 

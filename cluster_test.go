@@ -40,43 +40,20 @@ type node struct {
 func startNode(t *testing.T, name, region, dir string, extra ...string) *node {
 	t.Helper()
 	n := &node{name: name, dir: dir, https: freePort(t), raft: freePort(t)}
-	p := &proc{http: freePort(t), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	args := append([]string{"serve", "--data-dir", dir, "--node-name", name, "--region", region,
-		"--http", p.http, "--https", n.https, "--raft", n.raft}, extra...)
-	p.cmd = exec.Command(binary, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	n.proc = p
+	n.start(t, freePort(t), region, extra...)
 	return n
 }
 
 // restart starts the node again on the same data directory and ports.
 func (n *node) restart(t *testing.T, region string) {
 	t.Helper()
-	p := &proc{http: n.http, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, "serve", "--data-dir", n.dir, "--node-name", n.name, "--region", region,
-		"--http", n.http, "--https", n.https, "--raft", n.raft)
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	n.proc = p
+	n.start(t, n.http, region)
+}
+
+func (n *node) start(t *testing.T, httpAddr, region string, extra ...string) {
+	args := append([]string{"serve", "--data-dir", n.dir, "--node-name", n.name, "--region", region,
+		"--http", httpAddr, "--https", n.https, "--raft", n.raft}, extra...)
+	n.proc = launch(t, httpAddr, args...)
 }
 
 func (n *node) kill(t *testing.T) {
@@ -570,8 +547,7 @@ func TestClusterSnapshotSaveAndRestore(t *testing.T) {
 	if got := dumpState(t, r1.dir); !bytes.Equal(got, want) {
 		t.Fatalf("restored state differs from the follower's (%d vs %d bytes)", len(got), len(want))
 	}
-	r1.proc = &proc{http: freePort(t)}
-	r1.restart(t, "hz-fsn")
+	r1.start(t, freePort(t), "hz-fsn")
 	r1.waitReady(t)
 
 	// The others rejoin with fresh data directories.

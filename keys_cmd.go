@@ -30,11 +30,7 @@ func newKeysRotateCmd() *cobra.Command {
 		Use:   "rotate",
 		Short: "Sign new sessions with a new key; sessions signed by the old ones stay valid until they expire",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			var out struct {
 				Current string        `json:"current"`
 				Keys    []app.KeyInfo `json:"keys"`
@@ -55,7 +51,7 @@ func newKeysRotateCmd() *cobra.Command {
 				}
 				tw.Flush()
 			})
-		},
+		}),
 	}
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd

@@ -84,10 +84,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startServe starts `sovereign serve --dev` on dataDir, on free ports.
 func startServe(t testing.TB, dataDir string, extra ...string) *proc {
 	t.Helper()
-	p := &proc{http: freePort(t), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	args := append([]string{"serve", "--dev", "--data-dir", dataDir, "--http", p.http, "--raft", freePort(t), "--node-name", "n1"}, extra...)
+	httpAddr := freePort(t)
+	args := append([]string{"serve", "--dev", "--data-dir", dataDir, "--http", httpAddr, "--raft", freePort(t), "--node-name", "n1"}, extra...)
+	return launch(t, httpAddr, args...)
+}
+
+// launch starts the binary with args; httpAddr is where it serves plain
+// HTTP. The process is killed when the test ends, if still running.
+func launch(t testing.TB, httpAddr string, args ...string) *proc {
+	t.Helper()
+	p := &proc{http: httpAddr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {

@@ -31,11 +31,7 @@ func newSnapshotSaveCmd() *cobra.Command {
 		Use:   "save FILE",
 		Short: "Save a consistent snapshot, with a checksum, from any member (talks to a node's API)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
 			path := args[0]
 			resp, err := c.Stream(cmd.Context(), http.MethodGet, "/api/v1/cluster/snapshot", nil, "")
 			if err != nil {
@@ -69,7 +65,7 @@ func newSnapshotSaveCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "saved %s: region %s, index %d, %d bytes of state, from node %s\n", path, h.Region, h.Index, h.Size, h.Node)
 			return nil
-		},
+		}),
 	}
 	client.BindFlags(cmd.Flags())
 	return cmd

@@ -38,11 +38,7 @@ func newUserAddCmd() *cobra.Command {
 		Use:   "add EMAIL",
 		Short: "Add a user; without --new-password one is generated and printed once",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if password == "" {
 				password = os.Getenv("SOVEREIGN_NEW_PASSWORD")
 			}
@@ -57,7 +53,7 @@ func newUserAddCmd() *cobra.Command {
 					fmt.Fprintf(w, "password (shown once): %s\n", out.Password)
 				}
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&name, "name", "", "the user's display name")
 	cmd.Flags().StringVar(&role, "role", identity.RoleOrgViewer, "one of sovereign-admin, org-admin, org-developer, org-viewer, security-officer, billing-admin")
@@ -72,11 +68,7 @@ func newUserListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List the users",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
 			var out struct {
 				Users []app.UserView `json:"users"`
 			}
@@ -95,7 +87,7 @@ func newUserListCmd() *cobra.Command {
 				}
 				tw.Flush()
 			})
-		},
+		}),
 	}
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd
@@ -134,16 +126,13 @@ func newUserPasswdCmd() *cobra.Command {
 		Use:   "passwd EMAIL",
 		Short: "Set a user's password and end their sessions; without --new-password one is generated and printed once",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
 			if password == "" {
 				password = os.Getenv("SOVEREIGN_NEW_PASSWORD")
 			}
 			generated := password == ""
 			if generated {
+				var err error
 				if password, err = identity.RandomPassword(24); err != nil {
 					return err
 				}
@@ -162,7 +151,7 @@ func newUserPasswdCmd() *cobra.Command {
 					fmt.Fprintf(w, "new password (shown once): %s\n", password)
 				}
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&password, "new-password", "", "the new password, at least 12 characters (env SOVEREIGN_NEW_PASSWORD; default: generated)")
 	addOutputFlag(cmd.Flags().StringVarP, &output)
@@ -179,11 +168,7 @@ func newUserStatusCmd(verb, status string) *cobra.Command {
 		Use:   verb + " EMAIL",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.FromFlags(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
 			u, err := patchUser(cmd, c, args[0], map[string]string{"status": status})
 			if err != nil {
 				return err
@@ -191,7 +176,7 @@ func newUserStatusCmd(verb, status string) *cobra.Command {
 			return printResult(cmd, output, userAnswer{User: u}, func(w io.Writer) {
 				fmt.Fprintf(w, "%s is now %s\n", u.Email, u.Status)
 			})
-		},
+		}),
 	}
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd

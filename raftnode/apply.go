@@ -42,11 +42,7 @@ var (
 // when the previous attempt certainly did not reach the log, so a command
 // is never applied twice on its behalf.
 func (n *Node) Apply(ctx context.Context, cmd storage.Command) (storage.Result, error) {
-	return n.ApplyEncoded(ctx, cmd.Encode())
-}
-
-// ApplyEncoded is Apply for an already encoded command.
-func (n *Node) ApplyEncoded(ctx context.Context, data []byte) (storage.Result, error) {
+	data := cmd.Encode()
 	start := time.Now()
 	var res storage.Result
 	err := n.onLeader(ctx,

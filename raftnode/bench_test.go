@@ -1,15 +1,11 @@
 package raftnode
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 
-	"github.com/openova-io/sovereign/storage"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -44,32 +40,8 @@ func BenchmarkDurableWrite(b *testing.B) {
 			n := openTestNode(b, b.TempDir(), freeAddr(b), nil)
 			defer n.close(b)
 			waitReady(b, n.Node)
-			value := make([]byte, 100)
-			var next atomic.Int64
-			var wg sync.WaitGroup
 			b.ResetTimer()
-			for w := 0; w < writers; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := next.Add(1)
-						if i > int64(b.N) {
-							return
-						}
-						key := binary.BigEndian.AppendUint64(nil, uint64(i))
-						res, err := n.Apply(context.Background(), storage.Put(storage.BucketKV, key, value))
-						if err == nil {
-							err = res.Err
-						}
-						if err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
+			writeLoad(b, []*testNode{n}, writers, b.N, 0)
 		})
 	}
 }

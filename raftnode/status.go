@@ -57,10 +57,5 @@ func (n *Node) Ready() (ready bool, reason string) {
 	return true, ""
 }
 
-// Snapshot asks Raft to take a snapshot now and truncate its log.
-func (n *Node) Snapshot() error {
-	return n.raft.Snapshot().Error()
-}
-
 // CACert returns the cluster CA certificate (PEM) this node trusts.
 func (n *Node) CACert() []byte { return n.cfg.PKI.CAPEM }

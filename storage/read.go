@@ -51,7 +51,22 @@ func (s *Store) Scan(bucket, prefix []byte, fn func(key []byte, rec Record) bool
 	})
 }
 
-// Count returns the number of keys in bucket.
+// Empty reports whether bucket holds no key; unlike Count it reads one page.
+func (s *Store) Empty(bucket []byte) (bool, error) {
+	empty := true
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return fmt.Errorf("%w %q", ErrUnknownBucket, bucket)
+		}
+		k, _ := b.Cursor().First()
+		empty = k == nil
+		return nil
+	})
+	return empty, err
+}
+
+// Count returns the number of keys in bucket; it walks the whole bucket.
 func (s *Store) Count(bucket []byte) (int, error) {
 	var n int
 	err := s.view(func(tx *bolt.Tx) error {

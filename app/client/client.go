@@ -80,6 +80,18 @@ func FromFlags(cmd *cobra.Command) (*Client, error) {
 	})
 }
 
+// Run returns a cobra RunE that builds the client from the flags and the
+// environment (FromFlags) and hands it to fn.
+func Run(fn func(cmd *cobra.Command, c *Client, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := FromFlags(cmd)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, c, args)
+	}
+}
+
 // New returns a client for o.
 func New(o Options) (*Client, error) {
 	if o.Server == "" {

@@ -18,12 +18,9 @@ const PasswordFile = "admin-password"
 // start overwrites rather than a user no one can sign in as. It returns the
 // password only when it created the user.
 func EnsureBootstrapAdmin(ctx context.Context, d *Directory, email, dataDir string) (password string, err error) {
-	n, err := d.Count()
-	if err != nil {
+	empty, err := d.Empty()
+	if err != nil || !empty {
 		return "", err
-	}
-	if n > 0 {
-		return "", nil
 	}
 	password, err = RandomPassword(24)
 	if err != nil {

@@ -104,6 +104,11 @@ func DeleteOps(u User, version uint64) []storage.Command {
 	return []storage.Command{del, storage.Delete(storage.BucketEmails, []byte(u.Email))}
 }
 
+// Empty reports whether there is no user at all.
+func (d *Directory) Empty() (bool, error) {
+	return d.store.Empty(storage.BucketUsers)
+}
+
 // Count returns the number of users.
 func (d *Directory) Count() (int, error) {
 	return d.store.Count(storage.BucketUsers)
