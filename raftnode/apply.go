@@ -54,7 +54,7 @@ func (n *Node) Apply(ctx context.Context, cmd storage.Command) (storage.Result, 
 		func(ctx context.Context, leader string) error {
 			var out applyResponse
 			if err := n.peers.call(ctx, "POST", leader, "/v1/apply", data, &out); err != nil {
-				return forwardError(err)
+				return callError(err, false)
 			}
 			res = storage.Result{Index: out.Index, Err: storage.ErrorFromCode(out.Code, out.Message)}
 			return n.waitApplied(ctx, out.Index)
@@ -116,24 +116,6 @@ func (n *Node) onLeader(ctx context.Context, local func(context.Context) error, 
 
 func retryable(err error) bool {
 	return err != nil && (errors.Is(err, ErrNoLeader) || errors.Is(err, ErrNotLeader) || errors.Is(err, errNotSent))
-}
-
-// forwardError classifies the failure of a call to the leader: refused by
-// a peer (its reason), never sent (safe to retry), or broken in flight
-// (the outcome is unknown).
-func forwardError(err error) error {
-	var re *remoteError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &re):
-		return re
-	case errors.Is(err, errNotSent):
-		return err
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return ErrTimeout
-	}
-	return fmt.Errorf("%w (%v)", ErrUnknownOutcome, err)
 }
 
 func timeoutOf(ctx context.Context) time.Duration {

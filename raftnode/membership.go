@@ -2,7 +2,6 @@ package raftnode
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -17,29 +16,12 @@ import (
 // applied everything committed. Changes run on the leader; any node
 // forwards them there.
 
-// idempotentError classifies the failure of a membership call. These calls
-// may be sent again whatever happened to the last attempt (adding the same
-// member twice, or removing one already gone, changes nothing), so a
-// broken call is retried like one that never left.
-func idempotentError(err error) error {
-	var re *remoteError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &re):
-		return re
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return ErrTimeout
-	}
-	return fmt.Errorf("%w: %v", errNotSent, err)
-}
-
 // AddNonvoter adds a node that receives the log but does not vote.
 func (n *Node) AddNonvoter(ctx context.Context, id, addr string) error {
 	return n.onLeader(ctx,
 		func(ctx context.Context) error { return n.addNonvoterLocal(ctx, id, addr) },
 		func(ctx context.Context, leader string) error {
-			return idempotentError(n.peers.call(ctx, "POST", leader, "/v1/members/add", memberRequest{ID: id, Address: addr}, nil))
+			return callError(n.peers.call(ctx, "POST", leader, "/v1/members/add", memberRequest{ID: id, Address: addr}, nil), true)
 		})
 }
 
@@ -48,7 +30,7 @@ func (n *Node) Promote(ctx context.Context, id string) error {
 	return n.onLeader(ctx,
 		func(ctx context.Context) error { return n.promoteLocal(ctx, id) },
 		func(ctx context.Context, leader string) error {
-			return idempotentError(n.peers.call(ctx, "POST", leader, "/v1/members/promote", memberRequest{ID: id}, nil))
+			return callError(n.peers.call(ctx, "POST", leader, "/v1/members/promote", memberRequest{ID: id}, nil), true)
 		})
 }
 
@@ -63,7 +45,7 @@ func (n *Node) Remove(ctx context.Context, id string) error {
 	return n.onLeader(ctx,
 		func(ctx context.Context) error { return n.removeLocal(ctx, id) },
 		func(ctx context.Context, leader string) error {
-			return idempotentError(n.peers.call(ctx, "POST", leader, "/v1/members/remove", memberRequest{ID: id}, nil))
+			return callError(n.peers.call(ctx, "POST", leader, "/v1/members/remove", memberRequest{ID: id}, nil), true)
 		})
 }
 
@@ -73,7 +55,7 @@ func (n *Node) TransferLeadership(ctx context.Context, id string) error {
 	return n.onLeader(ctx,
 		func(ctx context.Context) error { return n.transferLocal(ctx, id) },
 		func(ctx context.Context, leader string) error {
-			return idempotentError(n.peers.call(ctx, "POST", leader, "/v1/leadership/transfer", memberRequest{ID: id}, nil))
+			return callError(n.peers.call(ctx, "POST", leader, "/v1/leadership/transfer", memberRequest{ID: id}, nil), true)
 		})
 }
 

@@ -2,8 +2,6 @@ package raftnode
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -28,12 +26,7 @@ func (n *Node) ReadBarrier(ctx context.Context) error {
 		func(ctx context.Context, leader string) error {
 			var out readIndexResponse
 			if err := n.peers.call(ctx, "POST", leader, "/v1/read-index", nil, &out); err != nil {
-				var re *remoteError
-				if errors.As(err, &re) {
-					return re
-				}
-				// A read changes nothing, so any failure may be retried.
-				return fmt.Errorf("%w: %v", errNotSent, err)
+				return callError(err, true) // a read changes nothing
 			}
 			index = out.Index
 			return nil

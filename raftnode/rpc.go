@@ -215,6 +215,28 @@ func (p *peerClient) close() { p.tr.CloseIdleConnections() }
 // send again elsewhere.
 var errNotSent = errors.New("peer not reached")
 
+// callError classifies the failure of a call to the leader: refused by a
+// peer (its reason), never sent (safe to send again), out of time, or
+// broken in flight. A broken call that changes nothing when repeated
+// (idempotent: reads, membership changes) is treated as never sent; any
+// other may have been applied, so its outcome is unknown.
+func callError(err error, idempotent bool) error {
+	var re *remoteError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re):
+		return re
+	case errors.Is(err, errNotSent):
+		return err
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return ErrTimeout
+	case idempotent:
+		return fmt.Errorf("%w: %v", errNotSent, err)
+	}
+	return fmt.Errorf("%w (%v)", ErrUnknownOutcome, err)
+}
+
 // remoteError is a peer's refusal, with the leader it knows of.
 type remoteError struct {
 	rpcError
