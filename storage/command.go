@@ -22,6 +22,9 @@ const (
 	OpDelete Op = 2
 	// OpBatch applies Ops atomically: all of them or none.
 	OpBatch Op = 3
+	// OpAuditAppend appends the audit entry in Value to the audit trail;
+	// the state machine gives it its number and chain hash (audit.go).
+	OpAuditAppend Op = 4
 )
 
 func (o Op) String() string {
@@ -32,6 +35,8 @@ func (o Op) String() string {
 		return "delete"
 	case OpBatch:
 		return "batch"
+	case OpAuditAppend:
+		return "audit-append"
 	}
 	return fmt.Sprintf("op(%d)", uint8(o))
 }
@@ -86,6 +91,7 @@ var (
 //	format(1) op(1) then, per op:
 //	  put/delete: uvarint(expect+1) bytes(bucket) bytes(key) [bytes(value)]
 //	  batch:      uvarint(n) n × bytes(encoded command)
+//	  audit-append: bytes(value)
 //
 // where bytes(x) is uvarint(len(x)) followed by x.
 func (c Command) Encode() []byte {
@@ -109,6 +115,8 @@ func (c Command) appendBody(buf []byte) []byte {
 		for _, op := range c.Ops {
 			buf = op.appendBody(buf)
 		}
+	case OpAuditAppend:
+		buf = appendBytes(buf, c.Value)
 	}
 	return buf
 }
@@ -167,6 +175,9 @@ func (d *decoder) command(top bool) Command {
 		for i := uint64(0); i < n && d.err == nil; i++ {
 			c.Ops = append(c.Ops, d.command(false))
 		}
+	case OpAuditAppend:
+		c.Bucket = BucketAudit
+		c.Value = d.bytes()
 	default:
 		d.fail("unknown op %d", uint8(c.Op))
 	}

@@ -15,6 +15,8 @@ func TestCommandRoundTrip(t *testing.T) {
 		{Op: OpPut, Bucket: BucketKV, Key: []byte("k"), Value: []byte("v"), Expect: 42},
 		Batch(Put(BucketKV, []byte("a"), []byte("1")), Delete(BucketKV, []byte("b"))),
 		Batch(),
+		AuditAppend(AuditEntry{Actor: "a", Action: "x"}),
+		Batch(Put(BucketTopology, []byte("k"), []byte("v")), AuditAppend(AuditEntry{Action: "y"})),
 	} {
 		got, err := DecodeCommand(c.Encode())
 		if err != nil {
@@ -53,6 +55,7 @@ func FuzzDecodeCommand(f *testing.F) {
 	f.Add(Batch(Put(BucketKV, []byte("a"), []byte("1")), Delete(BucketKV, []byte("b"))).Encode())
 	f.Add(Create(BucketUsers, []byte("id"), []byte("{}")).Encode())
 	f.Add([]byte{1, 3, 255, 255, 255, 255, 15})
+	f.Add(Batch(Put(BucketKV, []byte("a"), []byte("1")), AuditAppend(AuditEntry{Action: "x"})).Encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := DecodeCommand(data)
 		if err != nil {

@@ -133,6 +133,13 @@ func applyEntry(tx *bolt.Tx, l *raft.Log) (refused, err error) {
 func checkOps(tx *bolt.Tx, ops []Command) error {
 	versions := map[string]uint64{} // bucket\x00key -> version after earlier ops
 	for i, op := range ops {
+		if op.Op == OpAuditAppend {
+			if err := checkAuditAppend(op); err != nil {
+				return fmt.Errorf("%w (op %d)", err, i)
+			}
+			// It moves the audit head, whatever its version.
+			op = Command{Op: OpPut, Bucket: BucketAudit, Key: AuditHeadKey, Expect: AnyVersion}
+		}
 		if !isDataBucket(op.Bucket) {
 			return fmt.Errorf("%w %q (op %d)", ErrUnknownBucket, op.Bucket, i)
 		}
@@ -171,6 +178,8 @@ func checkOps(tx *bolt.Tx, ops []Command) error {
 func writeOp(tx *bolt.Tx, op Command, index uint64) error {
 	b := tx.Bucket(op.Bucket)
 	switch op.Op {
+	case OpAuditAppend:
+		return applyAuditAppend(tx, op, index)
 	case OpDelete:
 		return b.Delete(op.Key)
 	case OpPut:
