@@ -6,10 +6,10 @@ import (
 	"io/fs"
 	"maps"
 	"reflect"
-	"regexp"
-	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/openova-io/sovereign/internal/names"
 )
 
 // The node's config file is YAML whose keys are the flag names of
@@ -22,29 +22,29 @@ const (
 	maxConfig   = 1 << 20
 )
 
-var (
-	regionLabel = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
-	fqdnLabel   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-)
-
 // configChange is what Install asks of the config file.
 type configChange struct {
 	Region, FQDN, HTTP string
-	Force              bool
+	// Registry is the address the node's registry listens on; install
+	// also points k3s's mirrors at it (registries.go).
+	Registry string
+	Force    bool
 }
 
 func (c configChange) check() error {
-	if c.Region != "" && (len(c.Region) > 63 || !regionLabel.MatchString(c.Region)) {
-		return fmt.Errorf("--region %q is not a region code (a DNS label such as hz-fsn)", c.Region)
+	if c.Registry != "" {
+		if err := CheckRegistryAddr(c.Registry); err != nil {
+			return err
+		}
+	}
+	if c.Region != "" {
+		if err := names.Region(c.Region); err != nil {
+			return fmt.Errorf("--region %q is not a region code: %v", c.Region, err)
+		}
 	}
 	if c.FQDN != "" {
-		labels := strings.Split(c.FQDN, ".")
-		ok := len(c.FQDN) <= 253 && len(labels) >= 2
-		for _, l := range labels {
-			ok = ok && len(l) <= 63 && fqdnLabel.MatchString(l)
-		}
-		if !ok {
-			return fmt.Errorf("--fqdn %q is not a fully qualified domain name (such as sovereign.example.org)", c.FQDN)
+		if err := names.FQDN(c.FQDN); err != nil {
+			return fmt.Errorf("--fqdn %q is not a fully qualified domain name: %v", c.FQDN, err)
 		}
 	}
 	return nil
@@ -89,6 +89,9 @@ func renderConfig(path string, l Layout, c configChange) ([]byte, bool, error) {
 	}
 	if c.FQDN != "" {
 		next["fqdn"] = c.FQDN
+	}
+	if c.Registry != "" {
+		next["registry"] = c.Registry
 	}
 	if c.HTTP != "" {
 		next["http"] = c.HTTP

@@ -11,11 +11,9 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	yaml "go.yaml.in/yaml/v3"
-)
 
-// nameRE is a DNS label, the shape every Blueprint name takes without its
-// "bp-" prefix.
-var nameRE = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	"github.com/openova-io/sovereign/internal/names"
+)
 
 // yamlLineRE finds the line number in a YAML syntax error.
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
@@ -246,7 +244,8 @@ func (r *reader) name(n *yaml.Node, field string) (string, bool) {
 		return "", false
 	}
 	name := CanonicalName(s)
-	if !nameRE.MatchString(Slug(name)) || len(name) > 63 {
+	// A Blueprint name without its "bp-" prefix is a DNS label.
+	if names.DNSLabel(Slug(name)) != nil || len(name) > 63 {
 		r.fail(n, field, "a name of lowercase letters, digits and dashes, at most 63 characters, such as bp-cilium")
 		return "", false
 	}
