@@ -90,8 +90,8 @@ func (n *testNode) crash(tb testing.TB) {
 	n.closeMu.Lock()
 	n.closed = true
 	n.closeMu.Unlock()
-	n.mux.Close()
-	n.trans.Close()
+	n.net.Close()
+	n.trans.(raft.WithClose).Close()
 	n.raft.Shutdown().Error()
 	close(n.stop)
 	n.rpc.close()

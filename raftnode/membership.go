@@ -143,8 +143,10 @@ const removedMarker = "removed"
 
 // markRemoved stops Raft on a node its cluster has removed.
 func (n *Node) markRemoved() error {
-	if err := atomicfile.WriteFile(filepath.Join(n.cfg.Dir, removedMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
-		return err
+	if n.cfg.Dir != "" { // an in-memory member keeps no files
+		if err := atomicfile.WriteFile(filepath.Join(n.cfg.Dir, removedMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
+			return err
+		}
 	}
 	n.logger.Warn("this node was removed from its cluster; it stops taking part")
 	go n.raft.Shutdown()
@@ -272,5 +274,30 @@ func (n *Node) Members(ctx context.Context) ([]PeerStatus, error) {
 		}(&out[i])
 	}
 	wg.Wait()
+	return out, nil
+}
+
+// Voter reports whether the member votes.
+func (p PeerStatus) Voter() bool { return p.Suffrage == raft.Voter.String() }
+
+// AppliedMembers lists the members as the configuration this node last
+// applied names them, without asking anyone: for when the cluster does not
+// answer. Only this node's own status is known, so every other member is
+// shown as not reachable and without a status.
+func (n *Node) AppliedMembers() ([]PeerStatus, error) {
+	conf, _, err := n.fsm.Configuration()
+	if err != nil {
+		return nil, err
+	}
+	st := n.Status()
+	out := make([]PeerStatus, 0, len(conf.Servers))
+	for _, s := range conf.Servers {
+		p := PeerStatus{ID: string(s.ID), Address: string(s.Address), Suffrage: s.Suffrage.String(),
+			Leader: string(s.ID) == st.LeaderID, Self: string(s.ID) == n.cfg.NodeID}
+		if p.Self {
+			p.Status, p.Reachable = &st, true
+		}
+		out = append(out, p)
+	}
 	return out, nil
 }

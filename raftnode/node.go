@@ -57,10 +57,10 @@ type Node struct {
 	logger *slog.Logger
 	raft   *raft.Raft
 	fsm    *storage.Store
-	logs   *raftboltdb.BoltStore
-	snaps  *raft.FileSnapshotStore
-	trans  *raft.NetworkTransport
-	mux    *mux
+	logs   logStore
+	snaps  raft.SnapshotStore
+	trans  raft.Transport
+	net    peerNetwork
 	rpc    *rpcServer
 	peers  *peerClient
 
@@ -76,6 +76,14 @@ type Node struct {
 	wg      sync.WaitGroup
 	closeMu sync.Mutex
 	closed  bool
+}
+
+// logStore is Raft's log and stable store in one: raft-boltdb's file, or
+// raft's InmemStore in the in-memory twin (inmem.go).
+type logStore interface {
+	raft.LogStore
+	raft.StableStore
+	Close() error
 }
 
 // ErrRemoved: the node was removed from its cluster and will not start.
@@ -152,17 +160,32 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if advAddr.IP == nil || advAddr.IP.IsUnspecified() {
 		return nil, fmt.Errorf("raft: advertise address %q is not one peers can dial; set --advertise", advertise)
 	}
-	n.mux, err = newMux(cfg.Bind, cfg.PKI, logger, n.checkPeer)
+	m, err := newMux(cfg.Bind, cfg.PKI, logger, n.checkPeer)
 	if err != nil {
 		return nil, fmt.Errorf("raft: listen on %s: %w", cfg.Bind, err)
 	}
+	n.net = m
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream:  &raftLayer{muxListener: n.mux.raft, mux: n.mux, advertise: advAddr},
+		Stream:  &raftLayer{muxListener: m.raft, mux: m, advertise: advAddr},
 		MaxPool: 3,
 		Timeout: 10 * time.Second,
 		Logger:  hl.Named("transport"),
 	})
-	n.peers = newPeerClient(n.mux)
+	if err := n.start(hasState); err != nil {
+		return nil, err
+	}
+	ok = true
+	return n, nil
+}
+
+// start runs Raft over the node's stores and transport: it bootstraps a
+// new single-voter cluster when there is no state and the node does not
+// join, and starts the node's own loops and its end of the node-to-node
+// calls.
+func (n *Node) start(hasState bool) error {
+	cfg, logger, fsm := n.cfg, n.logger, n.fsm
+	hl := newHCLogger(logger, "raft")
+	n.peers = newPeerClient(n.net)
 
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(cfg.NodeID)
@@ -190,9 +213,10 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	n.notify = make(chan bool, 16)
 	conf.NotifyCh = n.notify
 
+	var err error
 	n.raft, err = raft.NewRaft(conf, fsm, n.logs, n.logs, n.snaps, n.trans)
 	if err != nil {
-		return nil, fmt.Errorf("raft: start: %w", err)
+		return fmt.Errorf("raft: start: %w", err)
 	}
 	if !hasState && !cfg.Join {
 		f := n.raft.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{
@@ -200,7 +224,7 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 		}}})
 		if err := f.Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 			n.raft.Shutdown()
-			return nil, fmt.Errorf("raft: bootstrap: %w", err)
+			return fmt.Errorf("raft: bootstrap: %w", err)
 		}
 		n.bootstrapped = true
 		logger.Info("bootstrapped a new cluster", "node", cfg.NodeID, "raft", string(n.trans.LocalAddr()))
@@ -210,16 +234,18 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	}
 	n.metrics = newMetrics(n, cfg.Registerer)
 	n.rpc = newRPCServer(n)
-	n.wg.Add(3)
+	n.wg.Add(2)
 	go n.watch()
 	go n.promoteWhenCaughtUp()
-	go n.registerCert()
+	if cfg.PKI != nil {
+		n.wg.Add(1)
+		go n.registerCert()
+	}
 	if cfg.RemoveDeadAfter > 0 {
 		n.wg.Add(1)
 		go n.cleanupDeadPeers()
 	}
-	ok = true
-	return n, nil
+	return nil
 }
 
 // CheckFiles verifies, without writing, that the Raft files in dir are
@@ -353,11 +379,11 @@ func (n *Node) handOver() {
 
 func (n *Node) closeStores() error {
 	var err error
-	if n.trans != nil {
-		err = n.trans.Close()
+	if c, ok := n.trans.(raft.WithClose); ok {
+		err = c.Close()
 	}
-	if n.mux != nil {
-		if cerr := n.mux.Close(); err == nil && !errors.Is(cerr, net.ErrClosed) {
+	if n.net != nil {
+		if cerr := n.net.Close(); err == nil && !errors.Is(cerr, net.ErrClosed) {
 			err = cerr
 		}
 	}

@@ -40,7 +40,7 @@ func newRPCServer(n *Node) *rpcServer {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		_ = s.srv.Serve(n.mux.rpc)
+		_ = s.srv.Serve(n.net.rpcListener())
 	}()
 	return s
 }
@@ -194,14 +194,14 @@ type peerClient struct {
 	tr     *http.Transport
 }
 
-func newPeerClient(m *mux) *peerClient {
+func newPeerClient(m peerNetwork) *peerClient {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 			timeout := 5 * time.Second
 			if d, ok := ctx.Deadline(); ok {
 				timeout = time.Until(d)
 			}
-			return m.dial(addr, protoRPC, timeout)
+			return m.dialRPC(addr, timeout)
 		},
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,

@@ -58,4 +58,10 @@ func (n *Node) Ready() (ready bool, reason string) {
 }
 
 // CACert returns the cluster CA certificate (PEM) this node trusts.
-func (n *Node) CACert() []byte { return n.cfg.PKI.CAPEM }
+// An in-memory member without a TLS identity has none.
+func (n *Node) CACert() []byte {
+	if n.cfg.PKI == nil {
+		return nil
+	}
+	return n.cfg.PKI.CAPEM
+}
