@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/openova-io/sovereign/internal/atomicfile"
 )
 
 // A split bundle is the compressed stream of a one-file bundle cut into
@@ -83,16 +84,16 @@ func parsePartIndex(data []byte) (*partIndex, error) {
 }
 
 // partWriter cuts what is written to it into parts of at most limit bytes,
-// each written under a temporary name until commit renames them all and
-// writes the index.
+// each written under a temporary name until commit puts them all in place
+// and writes the index.
 type partWriter struct {
 	out   string
 	limit int64
 
-	cur   *os.File
+	cur   *atomicfile.File
 	curN  int64
 	h     hash.Hash
-	temps []string
+	files []*atomicfile.File
 	parts []partEntry
 }
 
@@ -130,36 +131,29 @@ func (w *partWriter) Write(p []byte) (int, error) {
 }
 
 func (w *partWriter) openPart() error {
-	final := partPath(w.out, len(w.parts))
-	f, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-*")
+	f, err := atomicfile.Create(partPath(w.out, len(w.parts)), 0o644)
 	if err != nil {
-		return fmt.Errorf("write part %s: %w", final, err)
+		return fmt.Errorf("write part: %w", err)
 	}
 	w.cur, w.curN, w.h = f, 0, sha256.New()
-	w.temps = append(w.temps, f.Name())
+	w.files = append(w.files, f)
 	return nil
 }
 
+// closePart ends the current part; it stays under its temporary name
+// until commit.
 func (w *partWriter) closePart() error {
 	f := w.cur
 	w.cur = nil
 	name := filepath.Base(partPath(w.out, len(w.parts)))
 	w.parts = append(w.parts, partEntry{Name: name, Size: w.curN, SHA256: hex.EncodeToString(w.h.Sum(nil))})
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("write part %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write part %s: %w", name, err)
-	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write part %s: %w", name, err)
 	}
 	return nil
 }
 
-// commit renames the parts into place and writes the index; it returns the
+// commit puts the parts in place and writes the index; it returns the
 // paths written, index last.
 func (w *partWriter) commit() ([]string, error) {
 	if w.cur != nil {
@@ -176,40 +170,36 @@ func (w *partWriter) commit() ([]string, error) {
 		return nil, err
 	}
 	var paths []string
-	for i, tmp := range w.temps {
-		final := partPath(w.out, i)
-		if err := os.Rename(tmp, final); err != nil {
-			return nil, fmt.Errorf("write part %s: %w", final, err)
+	for i, f := range w.files {
+		if err := f.Commit(); err != nil {
+			return nil, fmt.Errorf("write part: %w", err)
 		}
-		paths = append(paths, final)
+		paths = append(paths, partPath(w.out, i))
 	}
-	w.temps = nil
-	if err := writeFileAtomic(IndexPath(w.out), append(data, '\n'), 0o644); err != nil {
+	w.files = nil
+	if err := atomicfile.WriteFile(IndexPath(w.out), append(data, '\n'), 0o644); err != nil {
 		return nil, err
 	}
 	return append(paths, IndexPath(w.out)), nil
 }
 
-// abort removes whatever the writer left.
+// abort removes whatever the writer left, committed parts aside.
 func (w *partWriter) abort() {
-	if w.cur != nil {
-		w.cur.Close()
-	}
-	for _, tmp := range w.temps {
-		os.Remove(tmp)
+	for _, f := range w.files {
+		f.Abort()
 	}
 }
 
 // fileWriter writes a one-file bundle under a temporary name until commit.
 type fileWriter struct {
 	out string
-	f   *os.File
+	f   *atomicfile.File
 }
 
 func newFileWriter(out string) (*fileWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
+	f, err := atomicfile.Create(out, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", out, err)
+		return nil, err
 	}
 	return &fileWriter{out: out, f: f}, nil
 }
@@ -217,22 +207,10 @@ func newFileWriter(out string) (*fileWriter, error) {
 func (w *fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
 
 func (w *fileWriter) commit() ([]string, error) {
-	if err := w.f.Chmod(0o644); err != nil {
+	if err := w.f.Commit(); err != nil {
 		return nil, err
 	}
-	if err := w.f.Sync(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", w.out, err)
-	}
-	if err := w.f.Close(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", w.out, err)
-	}
-	if err := os.Rename(w.f.Name(), w.out); err != nil {
-		return nil, fmt.Errorf("write %s: %w", w.out, err)
-	}
-	return []string{w.out}, syncDir(filepath.Dir(w.out))
+	return []string{w.out}, nil
 }
 
-func (w *fileWriter) abort() {
-	w.f.Close()
-	os.Remove(w.f.Name())
-}
+func (w *fileWriter) abort() { w.f.Abort() }

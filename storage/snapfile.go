@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/openova-io/sovereign/internal/atomicfile"
@@ -83,12 +81,11 @@ func VerifySnapshotFile(r io.Reader) (SnapshotHeader, error) {
 // carries to path (under a temporary name first). A damaged, truncated or
 // foreign file is refused and path is left as it was.
 func ReadSnapshotFile(r io.Reader, path string) (SnapshotHeader, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".restore-*")
+	tmp, err := atomicfile.Create(path, 0o600)
 	if err != nil {
 		return SnapshotHeader{}, err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer tmp.Abort()
 	h, err := readSnapshot(r, tmp)
 	if err != nil {
 		return SnapshotHeader{}, err
@@ -96,16 +93,10 @@ func ReadSnapshotFile(r io.Reader, path string) (SnapshotHeader, error) {
 	if err := tmp.Sync(); err != nil {
 		return SnapshotHeader{}, err
 	}
-	if err := tmp.Close(); err != nil {
-		return SnapshotHeader{}, err
-	}
 	if err := checkSnapshotFile(tmp.Name()); err != nil {
 		return SnapshotHeader{}, err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return SnapshotHeader{}, err
-	}
-	return h, atomicfile.SyncDir(filepath.Dir(path))
+	return h, tmp.Commit()
 }
 
 // readSnapshot checks the frame of a snapshot file and copies the state
