@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/openova-io/sovereign/internal/atomicfile"
 )
@@ -30,6 +31,9 @@ func EnsureBootstrapAdmin(ctx context.Context, d *Directory, email, dataDir stri
 	if err != nil {
 		return "", err
 	}
+	// The only hash a first start makes; give its memory back at once
+	// rather than carry it while idle.
+	debug.FreeOSMemory()
 	path := filepath.Join(dataDir, PasswordFile)
 	if err := atomicfile.WriteFile(path, []byte(password+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write %s: %w", path, err)
