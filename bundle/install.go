@@ -29,6 +29,10 @@ type InstallOptions struct {
 	Prefix string
 	// Region, FQDN and HTTP go into the config when set.
 	Region, FQDN, HTTP string
+	// Registry, when set, is the address the node's registry listens on:
+	// it goes into the config, and k3s's registries.yaml mirrors every
+	// upstream registry of the bundle to it.
+	Registry string
 	// Force allows a downgrade, a bundle for another platform, and a
 	// change of region.
 	Force    bool
@@ -61,7 +65,7 @@ func Install(ctx context.Context, opts InstallOptions) (res *InstallResult, err 
 	if opts.Key == nil {
 		return nil, errors.New("install: no public key given (--key)")
 	}
-	change := configChange{Region: opts.Region, FQDN: opts.FQDN, HTTP: opts.HTTP, Force: opts.Force}
+	change := configChange{Region: opts.Region, FQDN: opts.FQDN, HTTP: opts.HTTP, Registry: opts.Registry, Force: opts.Force}
 	if err := change.check(); err != nil {
 		return nil, err
 	}
@@ -163,6 +167,13 @@ func place(stage *staging, extracted string, l Layout, change configChange, prev
 		return stage.placeBytes(systemdUnit(l), l.Unit, 0o644)
 	}); err != nil {
 		return err
+	}
+	if change.Registry != "" {
+		if err := step(filepath.Join(l.Prefix, K3sRegistriesFile), func() (bool, error) {
+			return stage.placeK3sRegistries(l, change.Registry)
+		}); err != nil {
+			return err
+		}
 	}
 	if err := step(l.Binary, func() (bool, error) {
 		return placeFile(filepath.Join(extracted, BinaryName), l.Binary, 0o755)
