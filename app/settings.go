@@ -3,10 +3,9 @@ package app
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/openova-io/sovereign/internal/names"
 	"github.com/openova-io/sovereign/storage"
 )
 
@@ -123,25 +122,6 @@ type settingsUpdate struct {
 	Features           *map[string]any `json:"features"`
 }
 
-var (
-	deploymentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	labelPattern        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-)
-
-// checkFQDN says what is wrong with a domain name, or nil.
-func checkFQDN(name string) error {
-	name = strings.TrimSuffix(name, ".")
-	if name == "" || len(name) > 253 {
-		return fmt.Errorf("a domain name has 1 to 253 characters")
-	}
-	for _, l := range strings.Split(name, ".") {
-		if len(l) > 63 || !labelPattern.MatchString(l) {
-			return fmt.Errorf("label %q is not a DNS label (lower-case letters, digits and '-')", l)
-		}
-	}
-	return nil
-}
-
 func (u *settingsUpdate) apply(cs *console, st Settings) (Settings, error) {
 	eff := cs.effective(st)
 	if u.Region != nil && *u.Region != eff.Region {
@@ -155,7 +135,7 @@ func (u *settingsUpdate) apply(cs *console, st Settings) (Settings, error) {
 			return st, badField("sovereignFQDN", "set by the configuration (--fqdn); change it there")
 		}
 		if *v != "" {
-			if err := checkFQDN(*v); err != nil {
+			if err := names.FQDN(*v); err != nil {
 				return st, badField("sovereignFQDN", "%v", err)
 			}
 		}
@@ -165,7 +145,7 @@ func (u *settingsUpdate) apply(cs *console, st Settings) (Settings, error) {
 		if cs.opts.DeploymentID != "" && *v != cs.opts.DeploymentID {
 			return st, badField("deploymentId", "set by the configuration (--deployment-id); change it there")
 		}
-		if *v != "" && !deploymentIDPattern.MatchString(*v) {
+		if *v != "" && names.DeploymentID(*v) != nil {
 			return st, badField("deploymentId", "use letters, digits, '.', '_' and '-', at most 128 characters")
 		}
 		st.DeploymentID = *v
@@ -174,7 +154,7 @@ func (u *settingsUpdate) apply(cs *console, st Settings) (Settings, error) {
 		if cs.opts.Provider != "" && *v != cs.opts.Provider {
 			return st, badField("provider", "set by the configuration (--provider); change it there")
 		}
-		if *v != "" && (len(*v) > 63 || !labelPattern.MatchString(*v)) {
+		if *v != "" && names.DNSLabel(*v) != nil {
 			return st, badField("provider", "not a DNS label (for example hetzner)")
 		}
 		st.Provider = *v

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/openova-io/sovereign/internal/names"
 	"github.com/openova-io/sovereign/storage"
 )
 
@@ -178,7 +179,7 @@ func firstErr(errs ...error) error {
 }
 
 func (e *regionEntity) check() error {
-	if e.Provider != "" && (len(e.Provider) > 63 || !labelPattern.MatchString(e.Provider)) {
+	if e.Provider != "" && names.DNSLabel(e.Provider) != nil {
 		return badField("provider", "not a DNS label (for example hetzner)")
 	}
 	return firstErr(checkText("name", e.Name, 200), checkText("providerRegion", e.ProviderRegion, 100),
@@ -445,7 +446,7 @@ func (cs *console) decodeEntity(c *fiber.Ctx, kind, pathID string) (entity, erro
 	case *id == "":
 		*id = kind[:len(kind)-1] + "-" + uuid.NewString()[:8]
 	}
-	if len(*id) > 63 || !labelPattern.MatchString(*id) {
+	if names.HostLabel(*id) != nil {
 		return nil, badField("id", "%q: use lower-case letters, digits and '-', at most 63 characters", *id)
 	}
 	if kind == kindClusters && *id == cs.homeClusterID() {

@@ -12,9 +12,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/openova-io/sovereign/internal/names"
 )
 
 // Joining a cluster, seen from both sides. The new node fetches the CA
@@ -57,8 +58,6 @@ type JoinError struct {
 
 func (e *JoinError) Error() string { return e.Detail }
 
-var nodeNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // HandleJoin admits a node into the cluster, or says why not.
 func (n *Node) HandleJoin(ctx context.Context, req JoinRequest) (JoinResponse, error) {
 	refuse := func(status int, code, format string, args ...any) (JoinResponse, error) {
@@ -92,7 +91,7 @@ func (n *Node) HandleJoin(ctx context.Context, req JoinRequest) (JoinResponse, e
 			"this cluster belongs to region %q and the node asked to join with --region %q; a cluster holds one region only: start the node with --region %s, or join it to the cluster of region %s",
 			info.Region, req.Region, info.Region, req.Region)
 	}
-	if !nodeNameRE.MatchString(req.Node) {
+	if names.NodeName(req.Node) != nil {
 		return refuse(http.StatusBadRequest, "invalid-node", "node name %q is not a DNS label", req.Node)
 	}
 	if _, _, err := net.SplitHostPort(req.RaftAddr); err != nil {
