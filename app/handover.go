@@ -150,12 +150,12 @@ func (cs *console) handover(c *fiber.Ctx) error {
 	err = cs.commit(c, email, func() (change, error) {
 		// The jti is claimed in the same batch as everything else: if it
 		// exists already the whole handover is refused.
-		if _, used, err := cs.s.opts.Store.Get(storage.BucketReplay, []byte(claims.ID)); err != nil {
+		if _, used, err := cs.s.opts.Store.Get(storage.BucketHandoverReplay, []byte(claims.ID)); err != nil {
 			return change{}, err
 		} else if used {
 			return change{}, refuse(reasonReplayed)
 		}
-		ops := []storage.Command{storage.Create(storage.BucketReplay, []byte(claims.ID), expiryValue(claims.ExpiresAt.Time))}
+		ops := []storage.Command{storage.Create(storage.BucketHandoverReplay, []byte(claims.ID), expiryValue(claims.ExpiresAt.Time))}
 		now := cs.now().UTC().Truncate(time.Second)
 		u, version, found, err := cs.dir.LookupEmail(email)
 		if err != nil {
@@ -201,7 +201,7 @@ func (cs *console) handover(c *fiber.Ctx) error {
 			}
 			ops = append(ops, sc.ops...)
 		}
-		ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketReplay, cs.now())...)
+		ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketHandoverReplay, cs.now())...)
 		return change{ops: ops, action: "session.handover", target: "user/" + u.ID + " " + email + " iss=" + claims.Issuer}, nil
 	})
 	if err != nil {

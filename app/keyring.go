@@ -32,7 +32,7 @@ type keySet struct {
 	Keys []signingKey `json:"keys"`
 }
 
-var sessionKeysKey = []byte("session-signing-keys")
+var sessionKeysKey = []byte("keyring")
 
 // KeyInfo describes a key without its secret.
 type KeyInfo struct {
@@ -54,7 +54,7 @@ func newKeyring(cs *console) *keyring { return &keyring{cs: cs} }
 // load returns the keys as this node's state holds them, and the record's
 // version (0: no key yet).
 func (k *keyring) load() (keySet, uint64, error) {
-	rec, ok, err := k.cs.s.opts.Store.Get(storage.BucketKeys, sessionKeysKey)
+	rec, ok, err := k.cs.s.opts.Store.Get(storage.BucketSessionKeys, sessionKeysKey)
 	if err != nil || !ok {
 		return keySet{}, 0, err
 	}
@@ -150,7 +150,7 @@ func (k *keyring) rotation(set keySet, version uint64) (change, error) {
 	if err != nil {
 		return change{}, err
 	}
-	put := storage.Put(storage.BucketKeys, sessionKeysKey, data)
+	put := storage.Put(storage.BucketSessionKeys, sessionKeysKey, data)
 	put.Expect = int64(version)
 	action := "keys.rotate"
 	if len(set.Keys) == 0 {

@@ -177,9 +177,9 @@ func (cs *console) logout(c *fiber.Ctx) error {
 		if claims, err := cs.parseSession(token); err == nil {
 			err := cs.commit(c, claims.Email, func() (change, error) {
 				now := cs.now()
-				ops := []storage.Command{storage.Put(storage.BucketRevoked, []byte(claims.ID), expiryValue(claims.ExpiresAt.Time))}
-				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketRevoked, now)...)
-				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketReplay, now)...)
+				ops := []storage.Command{storage.Put(storage.BucketRevokedSessions, []byte(claims.ID), expiryValue(claims.ExpiresAt.Time))}
+				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketRevokedSessions, now)...)
+				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketHandoverReplay, now)...)
 				return change{ops: ops, action: "session.logout", target: "user/" + claims.Subject}, nil
 			})
 			if err != nil {

@@ -219,6 +219,6 @@ func clearCookie(c *fiber.Ctx, name string) {
 
 // revoked reports whether session jti was ended.
 func (cs *console) revoked(jti string) (bool, error) {
-	_, ok, err := cs.s.opts.Store.Get(storage.BucketRevoked, []byte(jti))
+	_, ok, err := cs.s.opts.Store.Get(storage.BucketRevokedSessions, []byte(jti))
 	return ok, err
 }

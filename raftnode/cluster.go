@@ -15,12 +15,12 @@ import (
 // the certificate of a node that joins.
 
 var (
-	keyCluster = []byte("cluster")
-	keyCACert  = []byte("cluster/ca.crt")
-	keyCAKey   = []byte("cluster/ca.key")
+	keyClusterInfo = []byte("info")
+	keyCACert      = []byte("ca.crt")
+	keyCAKey       = []byte("ca.key")
 )
 
-// ClusterInfo is the cluster's record in the settings bucket.
+// ClusterInfo is the cluster's record in the cluster identity bucket.
 type ClusterInfo struct {
 	Region  string    `json:"region"`
 	Created time.Time `json:"created"`
@@ -58,9 +58,9 @@ func (n *Node) EnsureCluster(ctx context.Context, region string, caCert, caKey [
 	info = ClusterInfo{Region: region, Created: time.Now().UTC().Truncate(time.Second), CAHash: hash}
 	data, _ := json.Marshal(info)
 	res, err := n.Apply(ctx, storage.Batch(
-		storage.Create(storage.BucketSettings, keyCluster, data),
-		storage.Create(storage.BucketKeys, keyCACert, caCert),
-		storage.Create(storage.BucketKeys, keyCAKey, caKey),
+		storage.Create(storage.BucketClusterIdentity, keyClusterInfo, data),
+		storage.Create(storage.BucketClusterIdentity, keyCACert, caCert),
+		storage.Create(storage.BucketClusterIdentity, keyCAKey, caKey),
 	))
 	if err != nil {
 		return ClusterInfo{}, fmt.Errorf("record the cluster: %w", err)
@@ -76,7 +76,7 @@ func (n *Node) Cluster() (ClusterInfo, bool, error) { return ReadCluster(n.fsm) 
 
 // ReadCluster reads the cluster's record from a state file.
 func ReadCluster(st *storage.Store) (ClusterInfo, bool, error) {
-	rec, ok, err := st.Get(storage.BucketSettings, keyCluster)
+	rec, ok, err := st.Get(storage.BucketClusterIdentity, keyClusterInfo)
 	if err != nil || !ok {
 		return ClusterInfo{}, false, err
 	}
@@ -92,11 +92,11 @@ func (n *Node) clusterCA() (cert, key []byte, err error) { return ReadClusterCA(
 
 // ReadClusterCA returns the CA certificate and key from a state file.
 func ReadClusterCA(st *storage.Store) (cert, key []byte, err error) {
-	c, ok, err := st.Get(storage.BucketKeys, keyCACert)
+	c, ok, err := st.Get(storage.BucketClusterIdentity, keyCACert)
 	if err != nil {
 		return nil, nil, err
 	}
-	k, ok2, err := st.Get(storage.BucketKeys, keyCAKey)
+	k, ok2, err := st.Get(storage.BucketClusterIdentity, keyCAKey)
 	if err != nil {
 		return nil, nil, err
 	}

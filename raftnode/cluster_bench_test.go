@@ -32,7 +32,7 @@ func writeLoad(b *testing.B, nodes []*testNode, writers, total int, keyBase uint
 				}
 				key := binary.BigEndian.AppendUint64(nil, keyBase+uint64(i))
 				start := time.Now()
-				res, err := n.Apply(context.Background(), storage.Put(storage.BucketKV, key, value))
+				res, err := n.Apply(context.Background(), storage.Put(storage.BucketUsers, key, value))
 				if err == nil {
 					err = res.Err
 				}
@@ -118,7 +118,7 @@ func BenchmarkFailover(b *testing.B) {
 		leader.crash(b)
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-			res, err := survivor.Apply(ctx, storage.Put(storage.BucketKV, []byte("after-failover"), []byte("x")))
+			res, err := survivor.Apply(ctx, storage.Put(storage.BucketUsers, []byte("after-failover"), []byte("x")))
 			cancel()
 			if err == nil && res.Err == nil {
 				break
@@ -141,7 +141,7 @@ func BenchmarkJoin100k(b *testing.B) {
 	for i := 0; i < 100000; i += 500 {
 		ops := make([]storage.Command, 0, 500)
 		for j := i; j < i+500; j++ {
-			ops = append(ops, storage.Put(storage.BucketKV, binary.BigEndian.AppendUint64(nil, uint64(j)), value))
+			ops = append(ops, storage.Put(storage.BucketUsers, binary.BigEndian.AppendUint64(nil, uint64(j)), value))
 		}
 		if res, err := leader.Apply(context.Background(), storage.Batch(ops...)); err != nil || res.Err != nil {
 			b.Fatal(err, res.Err)
@@ -171,7 +171,7 @@ func BenchmarkJoin100k(b *testing.B) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		total += time.Since(start)
-		if got, _ := n.store.Count(storage.BucketKV); got < 100000 {
+		if got, _ := n.store.Count(storage.BucketUsers); got < 100000 {
 			b.Fatalf("joined node holds %d entries", got)
 		}
 	}

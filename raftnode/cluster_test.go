@@ -122,7 +122,7 @@ func (c *cluster) follower() (string, *testNode) {
 }
 
 func put(n *testNode, key, value string) error {
-	res, err := n.Apply(context.Background(), storage.Put(storage.BucketKV, []byte(key), []byte(value)))
+	res, err := n.Apply(context.Background(), storage.Put(storage.BucketUsers, []byte(key), []byte(value)))
 	if err == nil {
 		err = res.Err
 	}
@@ -151,13 +151,13 @@ func TestFollowerForwardsWritesAndReadsLinearizably(t *testing.T) {
 		if err := reader.ReadBarrier(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		rec, ok, err := reader.store.Get(storage.BucketKV, []byte(key))
+		rec, ok, err := reader.store.Get(storage.BucketUsers, []byte(key))
 		if err != nil || !ok || string(rec.Value) != value {
 			t.Fatalf("read %s after acknowledged write: %q %v %v", key, rec.Value, ok, err)
 		}
 	}
 	// A refusal keeps its meaning across the forward.
-	res, err := w.Apply(context.Background(), storage.Create(storage.BucketKV, []byte("k000"), []byte("x")))
+	res, err := w.Apply(context.Background(), storage.Create(storage.BucketUsers, []byte("k000"), []byte("x")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestLeaderLossElectsAnotherAndLosesNothing(t *testing.T) {
 	}
 	for name, n := range c.nodes {
 		seen := map[string]bool{}
-		n.store.Scan(storage.BucketKV, nil, func(k []byte, r storage.Record) bool {
+		n.store.Scan(storage.BucketUsers, nil, func(k []byte, r storage.Record) bool {
 			if r.Version != 1 {
 				t.Errorf("%s: %s applied %d times", name, k, r.Version)
 			}
@@ -241,7 +241,7 @@ func TestRemovedNodeStopsAndNeverLeads(t *testing.T) {
 	victim, v := c.follower()
 	_, l := c.leader()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, ok, _ := l.store.Get(storage.BucketKeys, []byte(memberCertPrefix+victim)); ok {
+		if _, ok, _ := l.store.Get(storage.BucketMemberCerts, []byte(victim)); ok {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -80,7 +80,7 @@ func runCrashWriter(spec string) {
 					return
 				}
 				key := fmt.Sprintf("key-%05d", i)
-				res, err := n.Apply(context.Background(), storage.Put(storage.BucketKV, []byte(key), []byte("value-"+key)))
+				res, err := n.Apply(context.Background(), storage.Put(storage.BucketUsers, []byte(key), []byte("value-"+key)))
 				if err != nil || res.Err != nil {
 					fmt.Fprintln(os.Stderr, "write", key, err, res.Err)
 					os.Exit(3)
@@ -143,7 +143,7 @@ func crashAndCollect(t *testing.T, dir string, threshold, trailing uint64) map[s
 func checkExactlyOnce(t *testing.T, st *storage.Store, acked map[string]bool) {
 	t.Helper()
 	seen := 0
-	err := st.Scan(storage.BucketKV, nil, func(k []byte, r storage.Record) bool {
+	err := st.Scan(storage.BucketUsers, nil, func(k []byte, r storage.Record) bool {
 		seen++
 		if r.Version != 1 {
 			t.Errorf("%s applied %d times", k, r.Version)

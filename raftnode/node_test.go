@@ -127,7 +127,7 @@ func TestSingleNodeBootstrapApplyRestart(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				key := fmt.Appendf(nil, "w%02d-%04d", w, i)
-				res, err := n.Apply(context.Background(), storage.Put(storage.BucketKV, key, key))
+				res, err := n.Apply(context.Background(), storage.Put(storage.BucketUsers, key, key))
 				if err == nil {
 					err = res.Err
 				}
@@ -146,7 +146,7 @@ func TestSingleNodeBootstrapApplyRestart(t *testing.T) {
 	if err := n.ReadBarrier(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := n.store.Count(storage.BucketKV); c != writers*each {
+	if c, _ := n.store.Count(storage.BucketUsers); c != writers*each {
 		t.Fatalf("count = %d, want %d", c, writers*each)
 	}
 	n.close(t)
@@ -158,7 +158,7 @@ func TestSingleNodeBootstrapApplyRestart(t *testing.T) {
 	}
 	d := waitReady(t, n.Node)
 	t.Logf("ready after restart in %v", d)
-	err := n.store.Scan(storage.BucketKV, nil, func(k []byte, r storage.Record) bool {
+	err := n.store.Scan(storage.BucketUsers, nil, func(k []byte, r storage.Record) bool {
 		if r.Version != 1 {
 			t.Errorf("%s applied %d times", k, r.Version)
 		}

@@ -17,11 +17,6 @@ import (
 // certificate. A removed node thus cannot reach the cluster again with the
 // certificate it had; joining again gives it a new one.
 
-const (
-	memberCertPrefix  = "member-cert/"
-	revokedCertPrefix = "revoked-cert/"
-)
-
 func serialHex(c *x509.Certificate) string { return fmt.Sprintf("%x", c.SerialNumber) }
 
 // certSerial returns the serial of the PEM certificate.
@@ -39,7 +34,7 @@ func certSerial(certPEM []byte) (string, error) {
 
 // memberCertCommand records that node's certificate has serial.
 func memberCertCommand(node, serial string) storage.Command {
-	return storage.Put(storage.BucketKeys, []byte(memberCertPrefix+node), []byte(serial))
+	return storage.Put(storage.BucketMemberCerts, []byte(node), []byte(serial))
 }
 
 // checkPeer refuses a peer whose certificate was revoked.
@@ -47,7 +42,7 @@ func (n *Node) checkPeer(cert *x509.Certificate) error {
 	if n.fsm == nil {
 		return nil
 	}
-	if _, revoked, _ := n.fsm.Get(storage.BucketKeys, []byte(revokedCertPrefix+serialHex(cert))); revoked {
+	if _, revoked, _ := n.fsm.Get(storage.BucketRevokedCerts, []byte(serialHex(cert))); revoked {
 		return fmt.Errorf("certificate %s of %s was revoked: the node was removed from the cluster", serialHex(cert), cert.Subject.CommonName)
 	}
 	return nil
@@ -55,13 +50,13 @@ func (n *Node) checkPeer(cert *x509.Certificate) error {
 
 // revokeMember revokes the certificate recorded for node, if any.
 func (n *Node) revokeMember(ctx context.Context, node string) error {
-	rec, ok, err := n.fsm.Get(storage.BucketKeys, []byte(memberCertPrefix+node))
+	rec, ok, err := n.fsm.Get(storage.BucketMemberCerts, []byte(node))
 	if err != nil || !ok {
 		return err
 	}
 	res, err := n.Apply(ctx, storage.Batch(
-		storage.Put(storage.BucketKeys, []byte(revokedCertPrefix+string(rec.Value)), []byte(node)),
-		storage.Delete(storage.BucketKeys, []byte(memberCertPrefix+node)),
+		storage.Put(storage.BucketRevokedCerts, rec.Value, []byte(node)),
+		storage.Delete(storage.BucketMemberCerts, []byte(node)),
 	))
 	if err == nil {
 		err = res.Err
@@ -88,7 +83,7 @@ func (n *Node) registerCert() {
 		if ready, _ := n.Ready(); !ready {
 			continue
 		}
-		rec, ok, err := n.fsm.Get(storage.BucketKeys, []byte(memberCertPrefix+n.cfg.NodeID))
+		rec, ok, err := n.fsm.Get(storage.BucketMemberCerts, []byte(n.cfg.NodeID))
 		if err == nil && ok && string(rec.Value) == serial {
 			return
 		}

@@ -21,8 +21,6 @@ import (
 // anything; the id names the token so it can be listed and revoked; only
 // the SHA-256 of the secret is stored.
 
-const tokenPrefix = "join-token/"
-
 // Token is a join token as stored (without its secret).
 type Token struct {
 	ID          string    `json:"id"`
@@ -110,13 +108,13 @@ func (n *Node) NewToken(ttl time.Duration, description string) (string, Token, s
 	}
 	data, _ := json.Marshal(t)
 	t.SecretHash = ""
-	return fmt.Sprintf("K10%s::%s.%s", hash, id, secret), t, storage.Create(storage.BucketKeys, []byte(tokenPrefix+id), data), nil
+	return fmt.Sprintf("K10%s::%s.%s", hash, id, secret), t, storage.Create(storage.BucketJoinTokens, []byte(id), data), nil
 }
 
 // Tokens lists the join tokens, without their secrets' hashes.
 func (n *Node) Tokens() ([]Token, error) {
 	out := []Token{}
-	err := n.fsm.Scan(storage.BucketKeys, []byte(tokenPrefix), func(_ []byte, r storage.Record) bool {
+	err := n.fsm.Scan(storage.BucketJoinTokens, nil, func(_ []byte, r storage.Record) bool {
 		var t Token
 		if json.Unmarshal(r.Value, &t) == nil {
 			t.SecretHash = ""
@@ -133,21 +131,21 @@ var ErrNoToken = errors.New("no join token with that id; `sovereign token list` 
 // RevokeTokenCommand returns the command that deletes a join token (nodes
 // that joined with it stay), reading the local state.
 func (n *Node) RevokeTokenCommand(id string) (storage.Command, error) {
-	key := []byte(tokenPrefix + id)
-	rec, ok, err := n.fsm.Get(storage.BucketKeys, key)
+	key := []byte(id)
+	rec, ok, err := n.fsm.Get(storage.BucketJoinTokens, key)
 	if err != nil {
 		return storage.Command{}, err
 	}
 	if !ok {
 		return storage.Command{}, fmt.Errorf("%w: %q", ErrNoToken, id)
 	}
-	return storage.Command{Op: storage.OpDelete, Bucket: storage.BucketKeys, Key: key, Expect: int64(rec.Version)}, nil
+	return storage.Command{Op: storage.OpDelete, Bucket: storage.BucketJoinTokens, Key: key, Expect: int64(rec.Version)}, nil
 }
 
 // checkToken verifies a token's id and secret against the local state,
 // comparing the secret's hash in constant time.
 func (n *Node) checkToken(id, secret string, now time.Time) error {
-	rec, ok, err := n.fsm.Get(storage.BucketKeys, []byte(tokenPrefix+id))
+	rec, ok, err := n.fsm.Get(storage.BucketJoinTokens, []byte(id))
 	if err != nil {
 		return err
 	}

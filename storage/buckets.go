@@ -1,18 +1,52 @@
 package storage
 
-// Bucket names. Every bucket exists from the first open on; commands may
-// write to any of them except meta, which only the apply loop writes.
+// The schema of the state file: every bucket, the package that owns it
+// (the only one that writes it) and what its keys hold. A bucket or a key
+// layout is added here, with its owner, and nowhere else; a change to an
+// existing layout is a schema version and a migration (schema.go,
+// migrate.go). Every bucket exists from the first open on; commands may
+// write the data buckets (dataBuckets below), never meta, which only the
+// apply loop writes.
 var (
-	bucketMeta     = []byte("meta")
-	BucketUsers    = []byte("users")
-	BucketEmails   = []byte("users_by_email")
+	// bucketMeta (storage): the apply loop's own records, keys below.
+	bucketMeta = []byte("meta")
+
+	// BucketUsers (app/identity): user id → the user (JSON).
+	BucketUsers = []byte("users")
+	// BucketEmails (app/identity): normalised email → user id.
+	BucketEmails = []byte("users_by_email")
+	// BucketSettings (app): "console" → the console's settings (JSON);
+	// "catalog-publish" → which Blueprints are published (JSON).
 	BucketSettings = []byte("settings")
+	// BucketTopology (app): "pattern" → the deployment pattern;
+	// "<kind>/<id>" → one topology entity (JSON), kind one of regions,
+	// clusters, nodepools, nodes, vclusters, networks, loadbalancers.
 	BucketTopology = []byte("topology")
-	BucketKeys     = []byte("keys")
-	BucketReplay   = []byte("replay")
-	BucketRevoked  = []byte("revoked")
-	BucketAudit    = []byte("audit")
-	BucketKV       = []byte("kv")
+	// BucketSessionKeys (app): "keyring" → the keys that sign sessions,
+	// current and retired (JSON).
+	BucketSessionKeys = []byte("session_keys")
+	// BucketHandoverReplay (app): handover token id (jti) → its expiry;
+	// a used token is refused until it expires.
+	BucketHandoverReplay = []byte("replay")
+	// BucketRevokedSessions (app): session id (jti) → its expiry; an
+	// ended session is refused until it expires.
+	BucketRevokedSessions = []byte("revoked_sessions")
+	// BucketAudit (storage, audit.go; app reads it): "head" → the last
+	// entry's number and hash; "entry/<number, 20 digits>" → one entry.
+	BucketAudit = []byte("audit")
+	// BucketClusterIdentity (raftnode): "info" → the cluster's region,
+	// creation time and CA hash (JSON); "ca.crt" and "ca.key" → the
+	// cluster CA (PEM), which signs the certificates of joining nodes.
+	BucketClusterIdentity = []byte("cluster_identity")
+	// BucketJoinTokens (raftnode): token id → the join token without its
+	// secret, only the secret's SHA-256 (JSON).
+	BucketJoinTokens = []byte("join_tokens")
+	// BucketMemberCerts (raftnode): node id → the serial (hex) of the
+	// certificate the member holds.
+	BucketMemberCerts = []byte("member_certs")
+	// BucketRevokedCerts (raftnode): certificate serial (hex) → the id of
+	// the removed node that held it; every handshake refuses it.
+	BucketRevokedCerts = []byte("revoked_certs")
 )
 
 // Keys in the meta bucket.
@@ -26,8 +60,9 @@ var (
 
 // dataBuckets are the buckets commands may write.
 var dataBuckets = [][]byte{
-	BucketUsers, BucketEmails, BucketSettings, BucketTopology, BucketKeys,
-	BucketReplay, BucketRevoked, BucketAudit, BucketKV,
+	BucketUsers, BucketEmails, BucketSettings, BucketTopology,
+	BucketSessionKeys, BucketHandoverReplay, BucketRevokedSessions, BucketAudit,
+	BucketClusterIdentity, BucketJoinTokens, BucketMemberCerts, BucketRevokedCerts,
 }
 
 func isDataBucket(name []byte) bool {

@@ -8,12 +8,12 @@ import (
 
 func TestCommandRoundTrip(t *testing.T) {
 	for _, c := range []Command{
-		Put(BucketKV, []byte("k"), []byte("v")),
-		Put(BucketKV, []byte("k"), nil),
+		Put(BucketUsers, []byte("k"), []byte("v")),
+		Put(BucketUsers, []byte("k"), nil),
 		Create(BucketUsers, []byte("id"), []byte(`{"a":1}`)),
-		Delete(BucketKV, []byte("k")),
-		{Op: OpPut, Bucket: BucketKV, Key: []byte("k"), Value: []byte("v"), Expect: 42},
-		Batch(Put(BucketKV, []byte("a"), []byte("1")), Delete(BucketKV, []byte("b"))),
+		Delete(BucketUsers, []byte("k")),
+		{Op: OpPut, Bucket: BucketUsers, Key: []byte("k"), Value: []byte("v"), Expect: 42},
+		Batch(Put(BucketUsers, []byte("a"), []byte("1")), Delete(BucketUsers, []byte("b"))),
 		Batch(),
 		AuditAppend(AuditEntry{Actor: "a", Action: "x"}),
 		Batch(Put(BucketTopology, []byte("k"), []byte("v")), AuditAppend(AuditEntry{Action: "y"})),
@@ -41,7 +41,7 @@ func sameCommand(a, b Command) bool {
 }
 
 func TestDecodeRefusesUnknownFormat(t *testing.T) {
-	b := Put(BucketKV, []byte("k"), []byte("v")).Encode()
+	b := Put(BucketUsers, []byte("k"), []byte("v")).Encode()
 	b[0] = 2
 	if _, err := DecodeCommand(b); err == nil {
 		t.Fatal("a command of an unknown format was decoded")
@@ -51,11 +51,11 @@ func TestDecodeRefusesUnknownFormat(t *testing.T) {
 // FuzzDecodeCommand: decoding never panics, and whatever decodes encodes
 // back to a command that decodes to the same thing.
 func FuzzDecodeCommand(f *testing.F) {
-	f.Add(Put(BucketKV, []byte("k"), []byte("v")).Encode())
-	f.Add(Batch(Put(BucketKV, []byte("a"), []byte("1")), Delete(BucketKV, []byte("b"))).Encode())
+	f.Add(Put(BucketUsers, []byte("k"), []byte("v")).Encode())
+	f.Add(Batch(Put(BucketUsers, []byte("a"), []byte("1")), Delete(BucketUsers, []byte("b"))).Encode())
 	f.Add(Create(BucketUsers, []byte("id"), []byte("{}")).Encode())
 	f.Add([]byte{1, 3, 255, 255, 255, 255, 15})
-	f.Add(Batch(Put(BucketKV, []byte("a"), []byte("1")), AuditAppend(AuditEntry{Action: "x"})).Encode())
+	f.Add(Batch(Put(BucketUsers, []byte("a"), []byte("1")), AuditAppend(AuditEntry{Action: "x"})).Encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := DecodeCommand(data)
 		if err != nil {

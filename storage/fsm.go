@@ -117,6 +117,9 @@ func applyEntry(tx *bolt.Tx, l *raft.Log) (refused, err error) {
 	if cmd.Op == OpBatch {
 		ops = cmd.Ops
 	}
+	for i := range ops {
+		ops[i] = legacyOp(ops[i]) // an entry proposed under schema 1 (migrate.go)
+	}
 	if refused := checkOps(tx, ops); refused != nil {
 		return refused, nil
 	}

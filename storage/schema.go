@@ -8,12 +8,14 @@ import (
 )
 
 // SchemaVersion is the layout of the state file this version writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[v] upgrades a file from schema v to v+1 inside one
 // transaction. Every node runs the same migrations on the same file
 // content, so the files stay identical across the cluster.
-var migrations = map[uint64]func(tx *bolt.Tx) error{}
+var migrations = map[uint64]func(tx *bolt.Tx) error{
+	1: migrateSplitKeys, // migrate.go
+}
 
 // initSchema creates the buckets of a new file and migrates an older one.
 // A file written by a newer version is refused rather than misread. A file

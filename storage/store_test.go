@@ -39,10 +39,10 @@ func mustApply(t *testing.T, s *Store, logs ...*raft.Log) []Result {
 func TestApplyBatchSkipsWhatWasApplied(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "state.db"))
 	k := []byte("k")
-	mustApply(t, s, entry(1, Put(BucketKV, k, []byte("a"))), entry(2, Put(BucketKV, k, []byte("b"))))
+	mustApply(t, s, entry(1, Put(BucketUsers, k, []byte("a"))), entry(2, Put(BucketUsers, k, []byte("b"))))
 	// A replay of 1 and 2 (as after a crash) followed by a new entry 3.
-	mustApply(t, s, entry(1, Put(BucketKV, k, []byte("a"))), entry(2, Put(BucketKV, k, []byte("b"))), entry(3, Put(BucketKV, k, []byte("c"))))
-	rec, ok, err := s.Get(BucketKV, k)
+	mustApply(t, s, entry(1, Put(BucketUsers, k, []byte("a"))), entry(2, Put(BucketUsers, k, []byte("b"))), entry(3, Put(BucketUsers, k, []byte("c"))))
+	rec, ok, err := s.Get(BucketUsers, k)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
@@ -66,8 +66,8 @@ func TestRefusedCommandsChangeNothing(t *testing.T) {
 		),
 		"unknown bucket":         Put([]byte("nope"), []byte("k"), []byte("v")),
 		"meta bucket":            Put(bucketMeta, []byte("applied_index"), []byte("v")),
-		"empty key":              Put(BucketKV, nil, []byte("v")),
-		"key too long":           Put(BucketKV, bytes.Repeat([]byte("k"), 40000), []byte("v")),
+		"empty key":              Put(BucketUsers, nil, []byte("v")),
+		"key too long":           Put(BucketUsers, bytes.Repeat([]byte("k"), 40000), []byte("v")),
 		"wrong expected version": {Op: OpPut, Bucket: BucketUsers, Key: []byte("u1"), Value: []byte("v"), Expect: 7},
 	}
 	i := uint64(2)
@@ -106,7 +106,7 @@ func populated(t *testing.T, n int) string {
 	}
 	var logs []*raft.Log
 	for i := 1; i <= n; i++ {
-		logs = append(logs, entry(uint64(i), Put(BucketKV, []byte(strings.Repeat("k", i%50+1)+string(rune('a'+i%26))), bytes.Repeat([]byte("v"), 100))))
+		logs = append(logs, entry(uint64(i), Put(BucketUsers, []byte(strings.Repeat("k", i%50+1)+string(rune('a'+i%26))), bytes.Repeat([]byte("v"), 100))))
 	}
 	mustApply(t, s, logs...)
 	if err := s.Close(); err != nil {
@@ -230,7 +230,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	snap.Release()
 
 	dst := openTest(t, filepath.Join(t.TempDir(), "state.db"))
-	mustApply(t, dst, entry(1, Put(BucketKV, []byte("gone"), []byte("x"))))
+	mustApply(t, dst, entry(1, Put(BucketUsers, []byte("gone"), []byte("x"))))
 	if err := dst.Restore(io.NopCloser(bytes.NewReader(sink.Bytes()))); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestFileFromAnotherBootIsSetAside(t *testing.T) {
 	if !s.Rebuilt() {
 		t.Fatal("file was trusted")
 	}
-	if n, _ := s.Count(BucketKV); n != 0 {
+	if n, _ := s.Count(BucketUsers); n != 0 {
 		t.Fatalf("rebuilt file starts with %d records", n)
 	}
 	matches, _ := filepath.Glob(path + ".unclean-*")
@@ -288,7 +288,7 @@ func TestCrashOnSameBootIsTrusted(t *testing.T) {
 	if s.Rebuilt() {
 		t.Fatal("file from this boot was distrusted")
 	}
-	if n, _ := s.Count(BucketKV); n != 10 {
+	if n, _ := s.Count(BucketUsers); n != 10 {
 		t.Fatalf("count = %d, want 10", n)
 	}
 }
