@@ -56,7 +56,7 @@ func (n *Node) Apply(ctx context.Context, cmd storage.Command) (storage.Result, 
 			if err := n.peers.call(ctx, "POST", leader, "/v1/apply", data, &out); err != nil {
 				return callError(err, false)
 			}
-			res = storage.Result{Index: out.Index, Err: storage.ErrorFromCode(out.Code, out.Message)}
+			res = storage.Result{Index: out.Index, Err: storage.ErrorFromCode(out.Code, out.Message), Data: out.Data}
 			return n.waitApplied(ctx, out.Index)
 		})
 	n.metrics.observeApply(time.Since(start), err)

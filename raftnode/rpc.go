@@ -101,6 +101,8 @@ type applyResponse struct {
 	Index   uint64 `json:"index"`
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Data is the state machine's answer (storage.Result.Data).
+	Data []byte `json:"data,omitempty"`
 }
 
 func (s *rpcServer) apply(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +118,7 @@ func (s *rpcServer) apply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	out := applyResponse{Index: res.Index}
+	out := applyResponse{Index: res.Index, Data: res.Data}
 	if res.Err != nil {
 		out.Code, out.Message = storage.ErrorCode(res.Err), res.Err.Error()
 	}

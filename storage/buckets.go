@@ -58,6 +58,24 @@ var (
 	metaConfigIndex  = []byte("raft_configuration_index")
 )
 
+// The revisioned key space behind the etcd API (storage, mvcc*.go; app/etcd
+// reads it). Only the key-space commands (OpKVPut and the rest) write these,
+// never a plain put; they exist from the first open on, beside dataBuckets.
+var (
+	// bucketKVMeta: "revision" → the current revision; "compacted" → the
+	// compaction point (8-byte big-endian each).
+	bucketKVMeta = []byte("kv_meta")
+	// bucketKVCurrent: etcd key → its latest state, a tombstone once deleted.
+	bucketKVCurrent = []byte("kv_current")
+	// bucketKVHistory: revision (8-byte big-endian) → the change made at it.
+	bucketKVHistory = []byte("kv_history")
+	// bucketKVLeases: lease expiry (unix ns, 8 bytes) ‖ etcd key → the mod
+	// revision that carries the lease.
+	bucketKVLeases = []byte("kv_leases")
+)
+
+var kvBuckets = [][]byte{bucketKVMeta, bucketKVCurrent, bucketKVHistory, bucketKVLeases}
+
 // dataBuckets are the buckets commands may write.
 var dataBuckets = [][]byte{
 	BucketUsers, BucketEmails, BucketSettings, BucketTopology,

@@ -13,6 +13,8 @@ var codes = []struct {
 	{"unknown-bucket", ErrUnknownBucket},
 	{"version-conflict", ErrVersionConflict},
 	{"store-failed", ErrStoreFailed},
+	{"compacted", ErrCompacted},
+	{"future-revision", ErrFutureRev},
 }
 
 // ErrorCode returns the code of a refusal, or "" for nil.

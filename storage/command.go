@@ -25,6 +25,14 @@ const (
 	// OpAuditAppend appends the audit entry in Value to the audit trail;
 	// the state machine gives it its number and chain hash (audit.go).
 	OpAuditAppend Op = 4
+	// OpKVPut to OpKVCompact change the revisioned key space behind the
+	// etcd API (mvcc_command.go).
+	OpKVPut         Op = 10
+	OpKVCreate      Op = 11
+	OpKVUpdate      Op = 12
+	OpKVDelete      Op = 13
+	OpKVDeleteRange Op = 14
+	OpKVCompact     Op = 15
 )
 
 func (o Op) String() string {
@@ -37,6 +45,9 @@ func (o Op) String() string {
 		return "batch"
 	case OpAuditAppend:
 		return "audit-append"
+	}
+	if name, ok := kvOpNames[o]; ok {
+		return name
 	}
 	return fmt.Sprintf("op(%d)", uint8(o))
 }
@@ -56,6 +67,9 @@ type Command struct {
 	Expect int64
 	// Ops are the commands of an OpBatch; they may not nest.
 	Ops []Command
+	// End and Lease belong to the key-space ops (mvcc_command.go).
+	End   []byte
+	Lease int64
 }
 
 // Put returns a command that writes value under key, whatever is there.
@@ -92,6 +106,7 @@ var (
 //	  put/delete: uvarint(expect+1) bytes(bucket) bytes(key) [bytes(value)]
 //	  batch:      uvarint(n) n × bytes(encoded command)
 //	  audit-append: bytes(value)
+//	  key space:  see appendKV
 //
 // where bytes(x) is uvarint(len(x)) followed by x.
 func (c Command) Encode() []byte {
@@ -117,6 +132,8 @@ func (c Command) appendBody(buf []byte) []byte {
 		}
 	case OpAuditAppend:
 		buf = appendBytes(buf, c.Value)
+	default:
+		buf = c.appendKV(buf)
 	}
 	return buf
 }
@@ -179,7 +196,11 @@ func (d *decoder) command(top bool) Command {
 		c.Bucket = BucketAudit
 		c.Value = d.bytes()
 	default:
-		d.fail("unknown op %d", uint8(c.Op))
+		if !top || !c.Op.isKV() {
+			d.fail("unknown op %d", uint8(c.Op))
+			return c
+		}
+		d.kv(&c)
 	}
 	return c
 }

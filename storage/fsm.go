@@ -17,6 +17,8 @@ type Result struct {
 	Index uint64
 	// Err is set when the command was refused; the state is then unchanged.
 	Err error
+	// Data is what a key-space command returns (DecodeKVResult).
+	Data []byte
 }
 
 // MaxValueSize bounds a stored value; Raft entries should stay small.
@@ -52,6 +54,7 @@ func (s *Store) ApplyBatch(logs []*raft.Log) []any {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var last uint64
+	var events []KVEvent
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		applied := getUint(meta, metaAppliedIndex)
@@ -64,11 +67,11 @@ func (s *Store) ApplyBatch(logs []*raft.Log) []any {
 			}
 			switch l.Type {
 			case raft.LogCommand:
-				refused, err := applyEntry(tx, l)
+				res, err := applyEntry(tx, l, &events)
 				if err != nil {
 					return err
 				}
-				results[i] = Result{Index: l.Index, Err: refused}
+				results[i] = res
 			case raft.LogConfiguration:
 				if err := meta.Put(metaConfig, l.Data); err != nil {
 					return err
@@ -93,6 +96,7 @@ func (s *Store) ApplyBatch(logs []*raft.Log) []any {
 	})
 	if err == nil {
 		s.applied.Store(last)
+		s.publishKV(events)
 	}
 	if err != nil {
 		s.fail(err)
@@ -108,10 +112,13 @@ func (s *Store) ApplyBatch(logs []*raft.Log) []any {
 // applyEntry decodes one command and applies it. A refused command returns
 // its reason and has written nothing; err is a failure of the file itself,
 // which aborts the whole transaction.
-func applyEntry(tx *bolt.Tx, l *raft.Log) (refused, err error) {
+func applyEntry(tx *bolt.Tx, l *raft.Log, events *[]KVEvent) (Result, error) {
 	cmd, refused := DecodeCommand(l.Data)
 	if refused != nil {
-		return refused, nil
+		return Result{Index: l.Index, Err: refused}, nil
+	}
+	if cmd.Op.isKV() {
+		return applyKV(tx, cmd, l, events)
 	}
 	ops := []Command{cmd}
 	if cmd.Op == OpBatch {
@@ -121,14 +128,14 @@ func applyEntry(tx *bolt.Tx, l *raft.Log) (refused, err error) {
 		ops[i] = legacyOp(ops[i]) // an entry proposed under schema 1 (migrate.go)
 	}
 	if refused := checkOps(tx, ops); refused != nil {
-		return refused, nil
+		return Result{Index: l.Index, Err: refused}, nil
 	}
 	for _, op := range ops {
 		if err := writeOp(tx, op, l.Index); err != nil {
-			return nil, err
+			return Result{}, err
 		}
 	}
-	return nil, nil
+	return Result{Index: l.Index}, nil
 }
 
 // checkOps verifies every op of a command against the state as the ops

@@ -32,7 +32,7 @@ func (s *Store) initSchema() error {
 			return fmt.Errorf("state file %s has schema %d, newer than this binary's %d; run the newer sovereign binary", s.path, v, SchemaVersion)
 		}
 		current = v == SchemaVersion
-		for _, b := range dataBuckets {
+		for _, b := range append(kvBuckets, dataBuckets...) {
 			current = current && tx.Bucket(b) != nil
 		}
 		return nil
@@ -45,7 +45,7 @@ func (s *Store) initSchema() error {
 		if err != nil {
 			return err
 		}
-		for _, b := range dataBuckets {
+		for _, b := range append(kvBuckets, dataBuckets...) {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -41,6 +41,9 @@ type Store struct {
 	// applied mirrors meta/applied_index for readers that poll it.
 	applied atomic.Uint64
 
+	// onKV receives the key-space events of each applied batch (OnKVEvents).
+	onKV atomic.Pointer[func([]KVEvent)]
+
 	failMu sync.Mutex
 	failed error
 }
