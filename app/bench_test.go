@@ -129,7 +129,7 @@ func BenchmarkConsoleRead(b *testing.B) {
 // entry. It reports p50 and p99.
 func BenchmarkLogin(b *testing.B) {
 	tn := startNode(b)
-	tn.srv.console.clients = newThrottle(1<<30, time.Minute)
+	tn.srv.console.limits.clients = newThrottle(1<<30, time.Minute)
 	tn.adminToken() // the first sign-in also creates the signing key
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

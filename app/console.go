@@ -47,8 +47,7 @@ type console struct {
 	dir      *identity.Directory
 	keys     *keyring
 	sessions *sessionCache
-	clients  *throttle // login attempts per client address
-	accounts *throttle // failed logins per account
+	limits   *signInLimits // sign-in guesses (throttle.go)
 	// hashing bounds concurrent argon2id work (64 MiB each).
 	hashing  chan struct{}
 	degraded *prometheus.CounterVec
@@ -70,8 +69,7 @@ func newConsole(s *Server) *console {
 		s:        s,
 		opts:     opts,
 		dir:      identity.NewDirectory(s.opts.Node, s.opts.Store),
-		clients:  newThrottle(30, time.Minute),
-		accounts: newThrottle(5, 15*time.Minute),
+		limits:   newSignInLimits(defaultSignInPolicy),
 		hashing:  make(chan struct{}, max(2, runtime.NumCPU())),
 		sessions: newSessionCache(),
 		now:      time.Now,

@@ -182,7 +182,7 @@ func FuzzTopologyBody(f *testing.F) {
 func FuzzLoginBody(f *testing.F) {
 	addSeeds(f, `{"email":"admin@sovereign.local","password":"wrong"}`, `{"email":"","password":""}`, `{"email":[],"password":{}}`, `{`)
 	ft := newFuzzTarget(f)
-	ft.tn.srv.console.clients = newThrottle(1<<30, time.Minute)
+	ft.tn.srv.console.limits = newSignInLimits(signInPolicy{PerClient: 1 << 30, ClientWindow: time.Minute, PerPair: 1 << 30, PairWindow: time.Minute, PerAccount: 1 << 30, AccountWindow: time.Minute})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ft.send(t, "POST", "/api/v1/auth/login", body, 200, 400, 401, 413, 429)
 	})

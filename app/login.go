@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,10 +58,10 @@ func (cs *console) login(c *fiber.Ctx) error {
 	now := cs.now()
 	client := strings.Clone(c.IP()) // kept beyond the request
 	account := identity.NormalizeEmail(req.Email)
-	if err := cs.throttled(c, now, client, account); err != nil {
-		return err
+	attempt, limited := cs.limits.reserve(client, account, now)
+	if limited != nil {
+		return limited.answer(c)
 	}
-	cs.clients.add(client, now)
 
 	cs.readBarrier(c)
 	u, _, found, err := cs.dir.LookupEmail(account)
@@ -79,10 +77,9 @@ func (cs *console) login(c *fiber.Ctx) error {
 		return err
 	}
 	if !found || u.PasswordHash == "" || !ok || !u.Active() {
-		cs.accounts.add(account, now)
-		return errBadCredentials
+		return errBadCredentials // the reserved guess stays counted
 	}
-	cs.accounts.reset(account)
+	attempt.succeeded()
 
 	if err := cs.recordSignIn(c, u.ID, u.Email, "session.login"); err != nil {
 		return err
@@ -95,26 +92,6 @@ func (cs *console) login(c *fiber.Ctx) error {
 	cs.setSessionCookie(c, token)
 	u, _, _, _ = cs.dir.Get(u.ID)
 	return c.JSON(loginResponse{User: viewOf(u), Token: token, ExpiresAt: claims.ExpiresAt.UTC().Format(time.RFC3339)})
-}
-
-// throttled answers 429 with Retry-After when the client address or the
-// account has had too many attempts.
-func (cs *console) throttled(c *fiber.Ctx, now time.Time, client, account string) error {
-	for _, t := range []struct {
-		th  *throttle
-		key string
-		msg string
-	}{
-		{cs.clients, client, "too many sign-in attempts from this address"},
-		{cs.accounts, account, "too many failed sign-ins for this account"},
-	} {
-		if blocked, wait := t.th.blocked(t.key, now); blocked {
-			secs := int(math.Ceil(wait.Seconds()))
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, secs)))
-			return fiber.NewError(fiber.StatusTooManyRequests, t.msg+"; wait "+strconv.Itoa(max(1, secs))+" s and try again")
-		}
-	}
-	return nil
 }
 
 // verifyPassword runs argon2id with bounded concurrency: each run takes

@@ -2,6 +2,8 @@ package app
 
 import (
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,7 +14,14 @@ import (
 
 type httpMetrics struct {
 	duration *prometheus.HistogramVec
+	// routes are the patterns of the registered routes, read once at the
+	// first request (every route is registered before serving starts).
+	routesOnce sync.Once
+	routes     map[string]string
 }
+
+// unmatchedRoute labels a request that matched no route, whatever its path.
+const unmatchedRoute = "unmatched"
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 	m := &httpMetrics{
@@ -28,8 +37,11 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 	return m
 }
 
-// middleware times every request under its route pattern, not its path,
-// so ids in paths do not explode the series.
+// middleware times every request under its route pattern, never its raw
+// path (ids in paths would explode the series; an attacker's paths would
+// too). Every label is one of a fixed set of constant strings: fasthttp
+// reuses a request's buffers, and Fiber's method and path alias them, so a
+// label kept from them would change under the metric and break /metrics.
 func (m *httpMetrics) middleware(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
@@ -41,12 +53,59 @@ func (m *httpMetrics) middleware(c *fiber.Ctx) error {
 			status = fiber.StatusInternalServerError
 		}
 	}
-	route := c.Route().Path
-	if status == fiber.StatusNotFound && route == "/" {
-		route = "unmatched"
-	}
-	m.duration.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+	m.duration.WithLabelValues(methodLabel(c.Method()), m.routeLabel(c, status), statusLabel(status)).Observe(time.Since(start).Seconds())
 	return err
+}
+
+// methodLabel maps a request method onto a fixed set.
+func methodLabel(method string) string {
+	switch method {
+	case fiber.MethodGet:
+		return fiber.MethodGet
+	case fiber.MethodHead:
+		return fiber.MethodHead
+	case fiber.MethodPost:
+		return fiber.MethodPost
+	case fiber.MethodPut:
+		return fiber.MethodPut
+	case fiber.MethodPatch:
+		return fiber.MethodPatch
+	case fiber.MethodDelete:
+		return fiber.MethodDelete
+	case fiber.MethodOptions:
+		return fiber.MethodOptions
+	}
+	return "other"
+}
+
+// routeLabel is the pattern of the route that answered, as registered, or
+// unmatchedRoute. Fiber leaves the last middleware's route ("/") in place
+// when nothing matched, and falls back to the raw path when there is no
+// route at all; neither may become a label.
+func (m *httpMetrics) routeLabel(c *fiber.Ctx, status int) string {
+	m.routesOnce.Do(func() {
+		m.routes = map[string]string{}
+		for _, r := range c.App().GetRoutes() {
+			m.routes[r.Path] = strings.Clone(r.Path)
+		}
+	})
+	path := c.Route().Path
+	if path == "/" && (status == fiber.StatusNotFound || status == fiber.StatusMethodNotAllowed) {
+		return unmatchedRoute
+	}
+	if label, ok := m.routes[path]; ok {
+		return label
+	}
+	return unmatchedRoute
+}
+
+// statusLabel is the status code as text; codes outside 100-599 are one
+// label.
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }
 
 func (m *httpMetrics) handler(reg *prometheus.Registry) fiber.Handler {
