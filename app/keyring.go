@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -17,7 +18,10 @@ import (
 // and verifies the same sessions. The newest key signs; a rotation retires
 // the others, which keep verifying the sessions they signed until those
 // expire (a session lives at most SessionTTL), and are dropped at the
-// first rotation after that.
+// first rotation after that. A rotation that revokes all (an emergency
+// cut-off, when a key may have leaked) drops every old key at once, so
+// every session signed before it is refused on every node as soon as the
+// rotation is applied there.
 
 // signingKey is one HMAC-SHA256 key.
 type signingKey struct {
@@ -127,14 +131,6 @@ func (k *keyring) verifier(kid string, now time.Time) ([]byte, error) {
 // others and drops those retired longer ago than a session lives.
 func (k *keyring) rotation(set keySet, version uint64) (change, error) {
 	now := k.cs.now().UTC()
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return change{}, err
-	}
-	id := make([]byte, 6)
-	if _, err := rand.Read(id); err != nil {
-		return change{}, err
-	}
 	next := keySet{}
 	for _, key := range set.Keys {
 		if key.Retired == nil {
@@ -144,6 +140,30 @@ func (k *keyring) rotation(set keySet, version uint64) (change, error) {
 			next.Keys = append(next.Keys, key)
 		}
 	}
+	action := "keys.rotate"
+	if len(set.Keys) == 0 {
+		action = "keys.create"
+	}
+	return k.withNewKey(next, version, now, action)
+}
+
+// cutOff returns the change that replaces every key with a new one: every
+// session signed before it stops verifying.
+func (k *keyring) cutOff(version uint64) (change, error) {
+	return k.withNewKey(keySet{}, version, k.cs.now().UTC(), "keys.rotate-revoke-all")
+}
+
+// withNewKey returns the change that writes next, with a new signing key
+// appended, over the keys record read at version.
+func (k *keyring) withNewKey(next keySet, version uint64, now time.Time, action string) (change, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return change{}, err
+	}
+	id := make([]byte, 6)
+	if _, err := rand.Read(id); err != nil {
+		return change{}, err
+	}
 	kid := "k-" + hex.EncodeToString(id)
 	next.Keys = append(next.Keys, signingKey{Kid: kid, Secret: secret, Created: now})
 	data, err := json.Marshal(next)
@@ -152,21 +172,33 @@ func (k *keyring) rotation(set keySet, version uint64) (change, error) {
 	}
 	put := storage.Put(storage.BucketSessionKeys, sessionKeysKey, data)
 	put.Expect = int64(version)
-	action := "keys.rotate"
-	if len(set.Keys) == 0 {
-		action = "keys.create"
-	}
 	return change{ops: []storage.Command{put}, action: action, target: "session-signing-key/" + kid}, nil
 }
 
+// rotateRequest is the optional body of a rotation.
+type rotateRequest struct {
+	// RevokeAll ends every session now, the caller's included.
+	RevokeAll bool `json:"revokeAll"`
+}
+
 // rotateKeys is POST /api/v1/sovereign/keys/rotate: a new key signs from
-// now on; sessions signed by the old ones stay valid until they expire.
+// now on; sessions signed by the old ones stay valid until they expire,
+// unless the body is {"revokeAll":true}: then every session ends now.
 func (cs *console) rotateKeys(c *fiber.Ctx) error {
 	sess := sessionOf(c)
+	var req rotateRequest
+	if len(bytes.TrimSpace(c.Body())) > 0 {
+		if err := decodeBody(c, &req); err != nil {
+			return err
+		}
+	}
 	err := cs.commit(c, sess.Email, func() (change, error) {
 		set, version, err := cs.keys.load()
 		if err != nil {
 			return change{}, err
+		}
+		if req.RevokeAll {
+			return cs.keys.cutOff(version)
 		}
 		return cs.keys.rotation(set, version)
 	})
@@ -181,5 +213,5 @@ func (cs *console) rotateKeys(c *fiber.Ctx) error {
 	for _, key := range set.Keys {
 		infos = append(infos, KeyInfo{Kid: key.Kid, Created: key.Created, Retired: key.Retired})
 	}
-	return c.JSON(fiber.Map{"current": set.Keys[len(set.Keys)-1].Kid, "keys": infos})
+	return c.JSON(fiber.Map{"current": set.Keys[len(set.Keys)-1].Kid, "keys": infos, "revokedAll": req.RevokeAll})
 }

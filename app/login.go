@@ -8,7 +8,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/openova-io/sovereign/app/identity"
-	"github.com/openova-io/sovereign/storage"
 )
 
 type loginRequest struct {
@@ -137,33 +136,4 @@ func (cs *console) me(c *fiber.Ctx) error {
 		"sovereignFQDN": s.Claims.SovereignFQDN, "deploymentId": s.Claims.DeploymentID,
 		"expiresAt": s.Claims.ExpiresAt.UTC().Format(time.RFC3339),
 	})
-}
-
-// logout is DELETE /api/v1/auth/session: the session is recorded as ended
-// in the replicated store (so every node refuses it) and the cookie
-// cleared. Without a valid session there is nothing to end; the cookie is
-// cleared all the same.
-func (cs *console) logout(c *fiber.Ctx) error {
-	token, viaCookie := tokenOf(c)
-	if token != "" {
-		if viaCookie || c.Get(fiber.HeaderOrigin) != "" {
-			if err := cs.checkOrigin(c); err != nil {
-				return err
-			}
-		}
-		if claims, err := cs.parseSession(token); err == nil {
-			err := cs.commit(c, claims.Email, func() (change, error) {
-				now := cs.now()
-				ops := []storage.Command{storage.Put(storage.BucketRevokedSessions, []byte(claims.ID), expiryValue(claims.ExpiresAt.Time))}
-				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketRevokedSessions, now)...)
-				ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketHandoverReplay, now)...)
-				return change{ops: ops, action: "session.logout", target: "user/" + claims.Subject}, nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-	}
-	clearCookie(c, SessionCookie)
-	return c.SendStatus(fiber.StatusNoContent)
 }

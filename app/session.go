@@ -29,6 +29,8 @@ type SessionClaims struct {
 	SovereignFQDN string `json:"sovereign_fqdn"`
 	DeploymentID  string `json:"deployment_id"`
 	Typ           string `json:"typ"`
+	// CredGen is the user's credential generation at minting (credgen.go).
+	CredGen *uint64 `json:"cred_gen,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -68,9 +70,10 @@ func (cs *console) mint(c *fiber.Ctx, u identity.User, fqdn, deploymentID string
 		return "", SessionClaims{}, err
 	}
 	now := cs.now()
+	gen := u.CredGen
 	claims := SessionClaims{
 		Email: u.Email, EmailVerified: true, Role: u.Role,
-		SovereignFQDN: fqdn, DeploymentID: deploymentID, Typ: sessionTyp,
+		SovereignFQDN: fqdn, DeploymentID: deploymentID, Typ: sessionTyp, CredGen: &gen,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    cs.issuer(fqdn),
 			Subject:   u.ID,
@@ -96,20 +99,24 @@ func errNoSession(why string) error {
 // key is written before any token it signs can reach another node).
 func (cs *console) parseSession(token string) (SessionClaims, error) {
 	if c, ok := cs.sessions.claims(token); ok {
-		if !cs.now().Before(c.ExpiresAt.Time) {
+		if !cs.now().Before(c.claims.ExpiresAt.Time) {
 			return SessionClaims{}, errors.New("session expired")
 		}
-		return c, nil
+		if _, err := cs.keys.verifier(c.kid, cs.now()); err != nil {
+			return SessionClaims{}, err
+		}
+		return c.claims, nil
 	}
-	claims, err := cs.verifySession(token)
+	claims, kid, err := cs.verifySession(token)
 	if err == nil {
-		cs.sessions.remember(token, claims)
+		cs.sessions.remember(token, cachedToken{claims: claims, kid: kid})
 	}
 	return claims, err
 }
 
-// verifySession checks a token's signature and claims in full.
-func (cs *console) verifySession(token string) (SessionClaims, error) {
+// verifySession checks a token's signature and claims in full, and says
+// which key signed it.
+func (cs *console) verifySession(token string) (SessionClaims, string, error) {
 	var claims SessionClaims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -118,17 +125,18 @@ func (cs *console) verifySession(token string) (SessionClaims, error) {
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(cs.now),
 	)
+	var kid string
 	_, err := parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
+		kid, _ = t.Header["kid"].(string)
 		return cs.keys.verifier(kid, cs.now())
 	})
 	if err != nil {
-		return SessionClaims{}, err
+		return SessionClaims{}, "", err
 	}
-	if claims.Typ != sessionTyp || claims.ID == "" || claims.Subject == "" || claims.IssuedAt == nil || claims.ExpiresAt == nil {
-		return SessionClaims{}, errors.New("not a session token")
+	if claims.Typ != sessionTyp || claims.ID == "" || claims.Subject == "" || claims.IssuedAt == nil || claims.ExpiresAt == nil || claims.CredGen == nil {
+		return SessionClaims{}, "", errors.New("not a session token")
 	}
-	return claims, nil
+	return claims, kid, nil
 }
 
 // tokenOf returns the request's session token: the Authorization header's
@@ -144,8 +152,8 @@ func tokenOf(c *fiber.Ctx) (token string, viaCookie bool) {
 }
 
 // authenticate finds the request's session and checks it against the
-// state: not revoked, the user still active, and issued after the user's
-// last password change, disabling or role change. It reads this node's
+// state: not revoked, the user still active, and minted under the user's
+// current credential generation (credgen.go). It reads this node's
 // state without a barrier, so a logout reaches this node within its
 // replication lag (milliseconds in one region).
 func (cs *console) authenticate(c *fiber.Ctx) (*Session, error) {
@@ -174,7 +182,7 @@ func (cs *console) authenticate(c *fiber.Ctx) (*Session, error) {
 	if !ok || !u.Active() {
 		return nil, errNoSession("the account is gone or disabled")
 	}
-	if u.SessionsNotBefore != nil && claims.IssuedAt.Time.Before(u.SessionsNotBefore.Truncate(time.Second)) {
+	if !credentialsCurrent(claims, u) {
 		return nil, errNoSession("the session was ended by a change to the account")
 	}
 	s := &Session{Claims: claims, User: u, Role: u.Role, Email: u.Email, ViaCookie: viaCookie}

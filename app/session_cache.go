@@ -14,17 +14,25 @@ import (
 // everything else a console read does, and the console sends the same
 // token with every request. So verified tokens are remembered, and users
 // are kept decoded under their record's Raft index. Neither cache can make
-// a session outlive what the state says: expiry is checked on every
-// request, revocation and the user are read from the store on every
-// request, and a user record that changed has a new index.
+// a session outlive what the state says: expiry and the signing key are
+// checked on every request, revocation and the user are read from the
+// store on every request, and a user record that changed has a new index.
 
 // maxCachedSessions bounds each cache; a full cache starts over.
 const maxCachedSessions = 10_000
 
 type sessionCache struct {
 	mu     sync.Mutex
-	tokens map[string]SessionClaims
+	tokens map[string]cachedToken
 	users  map[string]cachedUser
+}
+
+// cachedToken is a verified token's claims and the key that signed it,
+// which must still verify when the token comes again (keys.go: a rotation
+// that ends every session drops the keys at once).
+type cachedToken struct {
+	claims SessionClaims
+	kid    string
 }
 
 type cachedUser struct {
@@ -33,21 +41,21 @@ type cachedUser struct {
 }
 
 func newSessionCache() *sessionCache {
-	return &sessionCache{tokens: map[string]SessionClaims{}, users: map[string]cachedUser{}}
+	return &sessionCache{tokens: map[string]cachedToken{}, users: map[string]cachedUser{}}
 }
 
-func (sc *sessionCache) claims(token string) (SessionClaims, bool) {
+func (sc *sessionCache) claims(token string) (cachedToken, bool) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	c, ok := sc.tokens[token]
 	return c, ok
 }
 
-func (sc *sessionCache) remember(token string, c SessionClaims) {
+func (sc *sessionCache) remember(token string, c cachedToken) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if len(sc.tokens) >= maxCachedSessions {
-		sc.tokens = map[string]SessionClaims{}
+		sc.tokens = map[string]cachedToken{}
 	}
 	// The token may alias fasthttp's request buffer, which is reused after
 	// the request: the key must be a copy.

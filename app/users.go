@@ -126,9 +126,9 @@ type userPatch struct {
 }
 
 // patchUser is PATCH /api/v1/sovereign/users/{id}: name, role, status
-// (active or disabled) and password. A new password, a disabled account or
-// a changed role ends the user's sessions. The last active sovereign-admin
-// cannot be demoted or disabled.
+// (active or disabled) and password. A new password, a disabled or
+// re-enabled account or a changed role ends the user's sessions. The last
+// active sovereign-admin cannot be demoted or disabled.
 func (cs *console) patchUser(c *fiber.Ctx) error {
 	var p userPatch
 	if err := decodeBody(c, &p); err != nil {
@@ -168,23 +168,22 @@ func (cs *console) patchUser(c *fiber.Ctx) error {
 			return change{}, fiber.NewError(fiber.StatusNotFound, "no user with id "+id)
 		}
 		wasAdmin := u.Role == identity.RoleSovereignAdmin && u.Active()
-		endSessions := false
+		ends := false
 		var what []string
 		if p.Name != nil {
 			u.Name = *p.Name
 			what = append(what, "name")
 		}
 		if p.Role != nil && *p.Role != u.Role {
-			u.Role, endSessions = *p.Role, true
+			u.Role, ends = *p.Role, true
 			what = append(what, "role="+u.Role)
 		}
 		if p.Status != nil && *p.Status != u.Status {
-			u.Status = *p.Status
-			endSessions = endSessions || u.Status == identity.StatusDisabled
+			u.Status, ends = *p.Status, true
 			what = append(what, "status="+u.Status)
 		}
 		if hash != "" {
-			u.PasswordHash, endSessions = hash, true
+			u.PasswordHash, ends = hash, true
 			what = append(what, "password")
 		}
 		if wasAdmin && !(u.Role == identity.RoleSovereignAdmin && u.Active()) {
@@ -192,9 +191,8 @@ func (cs *console) patchUser(c *fiber.Ctx) error {
 				return change{}, err
 			}
 		}
-		if endSessions {
-			t := cs.now().UTC()
-			u.SessionsNotBefore = &t
+		if ends {
+			endSessions(&u)
 		}
 		result = u
 		ops, err := identity.UpdateOps(u, version)

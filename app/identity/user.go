@@ -46,9 +46,12 @@ type User struct {
 	PasswordHash string     `json:"passwordHash,omitempty"`
 	Created      time.Time  `json:"created"`
 	LastSignIn   *time.Time `json:"lastSignIn,omitempty"`
-	// SessionsNotBefore ends every session issued before it: a new
-	// password, a disabled account or a changed role set it.
-	SessionsNotBefore *time.Time `json:"sessionsNotBefore,omitempty"`
+	// CredGen is the credential generation: every change that must end
+	// the user's sessions (a new password, a disabled or re-enabled
+	// account, a changed role) adds one, and a session is valid only while
+	// it carries the current value. A record written before it existed
+	// reads as 0.
+	CredGen uint64 `json:"credGen,omitempty"`
 }
 
 // Active reports whether the user may sign in.
