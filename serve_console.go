@@ -14,7 +14,7 @@ import (
 // validateHandover checks --handover-public-key and --handover-issuers.
 func (c *Config) validateHandover() error {
 	if c.HandoverPublicKey != "" {
-		if _, err := app.ReadHandoverKey(c.HandoverPublicKey); err != nil {
+		if _, err := app.ReadHandoverKeys(c.HandoverPublicKey); err != nil {
 			return fmt.Errorf("--handover-public-key (or CATALYST_HANDOVER_JWT_PUBLIC_KEY_PATH): %v", err)
 		}
 	}
@@ -43,7 +43,7 @@ func consoleOptions(cfg Config) (app.ConsoleOptions, error) {
 		return opts, fmt.Errorf("--catalog-dir: %w", err)
 	}
 	if cfg.HandoverPublicKey != "" {
-		if opts.HandoverKey, err = app.ReadHandoverKey(cfg.HandoverPublicKey); err != nil {
+		if opts.HandoverKeys, err = app.ReadHandoverKeys(cfg.HandoverPublicKey); err != nil {
 			return opts, fmt.Errorf("--handover-public-key: %w", err)
 		}
 	}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"crypto/rsa"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -25,9 +24,9 @@ type ConsoleOptions struct {
 	Provider string
 	// Catalog is the Blueprint catalog served by /catalog; nil serves [].
 	Catalog *catalog.Catalog
-	// HandoverKey verifies the OpenOva console's handover tokens; nil
+	// HandoverKeys verify the OpenOva console's handover tokens; nil
 	// refuses every handover.
-	HandoverKey *rsa.PublicKey
+	HandoverKeys *HandoverKeys
 	// HandoverIssuers are the accepted "iss" values of handover tokens.
 	HandoverIssuers []string
 	// SessionTTL is a session's lifetime (default 8 h).

@@ -54,7 +54,7 @@ func FuzzHandoverToken(f *testing.F) {
 	for _, s := range []string{good, none, hs, "", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.e30.", strings.Repeat("A", 9000)} {
 		f.Add(s)
 	}
-	chk := HandoverCheck{Key: &key.PublicKey, Issuers: []string{DefaultHandoverIssuer}, Audience: "https://console." + testFQDN, Now: func() time.Time { return fuzzNow }}
+	chk := HandoverCheck{Keys: must(NewHandoverKeys(HandoverKey{Key: &key.PublicKey})), Issuers: []string{DefaultHandoverIssuer}, Audience: "https://console." + testFQDN, Now: func() time.Time { return fuzzNow }}
 	f.Fuzz(func(t *testing.T, token string) {
 		c, err := VerifyHandoverToken(token, chk)
 		if err != nil {

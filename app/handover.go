@@ -1,15 +1,16 @@
 package app
 
 import (
-	"crypto/rsa"
 	"errors"
-	"regexp"
+	"net"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/openova-io/sovereign/app/identity"
+	"github.com/openova-io/sovereign/internal/names"
 	"github.com/openova-io/sovereign/storage"
 )
 
@@ -42,6 +43,7 @@ const (
 	reasonMissingJTI      = "missing jti"
 	reasonReplayed        = "token already used"
 	reasonNotConfigured   = "handover not configured"
+	reasonDisabled        = "account disabled"
 )
 
 // handoverError is a refused handover.
@@ -59,7 +61,7 @@ const handoverLeeway = 30 * time.Second
 
 // HandoverCheck is what a handover token is checked against.
 type HandoverCheck struct {
-	Key      *rsa.PublicKey
+	Keys     *HandoverKeys
 	Issuers  []string
 	Audience string // https://console.<fqdn>
 	Now      func() time.Time
@@ -72,7 +74,7 @@ func VerifyHandoverToken(token string, chk HandoverCheck) (*HandoverClaims, erro
 	if token == "" {
 		return nil, refuse(reasonMissingToken)
 	}
-	if chk.Key == nil {
+	if chk.Keys == nil {
 		return nil, refuse(reasonNotConfigured)
 	}
 	if len(token) > maxHandoverToken {
@@ -91,7 +93,7 @@ func VerifyHandoverToken(token string, chk HandoverCheck) (*HandoverClaims, erro
 		jwt.WithLeeway(handoverLeeway),
 		jwt.WithTimeFunc(now),
 	)
-	_, err := parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return chk.Key, nil })
+	_, err := parser.ParseWithClaims(token, claims, chk.Keys.forToken)
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired):
@@ -122,32 +124,33 @@ func VerifyHandoverToken(token string, chk HandoverCheck) (*HandoverClaims, erro
 	return claims, nil
 }
 
-var fqdnClaim = regexp.MustCompile(`^[a-z0-9.-]{1,253}$`)
-
 // handover is GET /auth/handover?token=<jwt>.
 func (cs *console) handover(c *fiber.Ctx) error {
 	fqdn, deploymentID := cs.identityOfSovereign(nil)
-	aud := ""
-	if fqdn != "" {
-		aud = "https://console." + fqdn
-	}
+	aud, learned := handoverAudience(c, fqdn)
 	claims, err := VerifyHandoverToken(c.Query("token"), HandoverCheck{
-		Key: cs.opts.HandoverKey, Issuers: cs.opts.HandoverIssuers, Audience: aud, Now: cs.now,
+		Keys: cs.opts.HandoverKeys, Issuers: cs.opts.HandoverIssuers, Audience: aud, Now: cs.now,
 	})
 	if err != nil {
 		return cs.refuseHandover(c, err)
 	}
 	email := identity.NormalizeEmail(claims.Email)
-	// Stamp what the token says of this Sovereign when nothing else has.
-	if fqdn == "" && fqdnClaim.MatchString(claims.SovereignFQDN) && checkFQDN(claims.SovereignFQDN) == nil {
-		fqdn = claims.SovereignFQDN
+	if learned != "" {
+		// The token names the host it was sent to: that is this
+		// Sovereign's FQDN, and the token must not say otherwise.
+		if claims.SovereignFQDN != "" && claims.SovereignFQDN != learned {
+			return cs.refuseHandover(c, refuse(reasonInvalidAudience))
+		}
+		fqdn = learned
 	}
-	if deploymentID == "" && deploymentIDPattern.MatchString(claims.DeploymentID) {
+	if deploymentID == "" && names.DeploymentID(claims.DeploymentID) == nil {
 		deploymentID = claims.DeploymentID
 	}
 
 	var userID string
+	disabled := false
 	err = cs.commit(c, email, func() (change, error) {
+		disabled = false
 		// The jti is claimed in the same batch as everything else: if it
 		// exists already the whole handover is refused.
 		if _, used, err := cs.s.opts.Store.Get(storage.BucketHandoverReplay, []byte(claims.ID)); err != nil {
@@ -161,8 +164,18 @@ func (cs *console) handover(c *fiber.Ctx) error {
 		if err != nil {
 			return change{}, err
 		}
+		if found && !u.Active() {
+			// An administrator disabled this account: the handover does
+			// not undo that. The refusal is audited, and the jti used, so a
+			// replay is refused without another entry.
+			disabled = true
+			return change{ops: ops, action: "session.handover.refused", target: "user/" + u.ID + " " + email + " iss=" + claims.Issuer + " reason=" + reasonDisabled}, nil
+		}
 		if found {
-			u.Role, u.Status, u.LastSignIn = identity.RoleSovereignAdmin, identity.StatusActive, &now
+			if u.Role != identity.RoleSovereignAdmin {
+				endSessions(&u)
+			}
+			u.Role, u.LastSignIn = identity.RoleSovereignAdmin, &now
 			more, err := identity.UpdateOps(u, version)
 			if err != nil {
 				return change{}, err
@@ -204,6 +217,9 @@ func (cs *console) handover(c *fiber.Ctx) error {
 		ops = append(ops, expiredOps(cs.s.opts.Store, storage.BucketHandoverReplay, cs.now())...)
 		return change{ops: ops, action: "session.handover", target: "user/" + u.ID + " " + email + " iss=" + claims.Issuer}, nil
 	})
+	if err == nil && disabled {
+		err = refuse(reasonDisabled)
+	}
 	if err != nil {
 		return cs.refuseHandover(c, err)
 	}
@@ -229,4 +245,26 @@ func (cs *console) refuseHandover(c *fiber.Ctx, err error) error {
 	}
 	cs.s.logger.Warn("handover refused", "reason", he.reason, "client", c.IP(), "request_id", c.Locals("requestid"))
 	return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": he.reason})
+}
+
+// handoverAudience is the audience a handover token must name. A node that
+// knows its FQDN expects https://console.<fqdn>. A node that does not (no
+// flag, nothing stamped yet) expects the host the request was sent to,
+// which must be console.<fqdn>; learned is then that <fqdn>, stamped once
+// the token proved it names this host. An empty audience refuses every
+// token.
+func handoverAudience(c *fiber.Ctx, fqdn string) (aud, learned string) {
+	if fqdn != "" {
+		return "https://console." + fqdn, ""
+	}
+	// The Host header as sent, never X-Forwarded-Host.
+	host := strings.ToLower(string(c.Request().Host()))
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	rest, ok := strings.CutPrefix(host, "console.")
+	if !ok || names.FQDN(rest) != nil {
+		return "", ""
+	}
+	return "https://console." + rest, rest
 }

@@ -202,7 +202,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestHandoverWithoutKeyIsRefused(t *testing.T) {
-	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.HandoverKey = nil }))
+	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.HandoverKeys = nil }))
 	sk, _ := testKeys(t)
 	r := tn.handover(signRS256(t, sk, handoverClaims()))
 	expectStatus(t, r, 401)
@@ -212,49 +212,73 @@ func TestHandoverWithoutKeyIsRefused(t *testing.T) {
 }
 
 func TestReadHandoverKeyForms(t *testing.T) {
-	sk, _ := testKeys(t)
+	sk, other := testKeys(t)
 	pub := &sk.PublicKey
 	dir := t.TempDir()
-	jwkOf := func(n *big.Int, e int) map[string]string {
-		return map[string]string{"kty": "RSA", "alg": "RS256", "n": base64.RawURLEncoding.EncodeToString(n.Bytes()),
-			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(e)).Bytes())}
-	}
-	oneJWK, _ := json.Marshal(jwkOf(pub.N, pub.E))
-	set, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(pub.N, pub.E)}})
-	two, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(pub.N, pub.E), jwkOf(pub.N, pub.E)}})
+	oneJWK, _ := json.Marshal(jwkOf(pub, "", "RS256"))
+	set, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(pub, "", "RS256")}})
+	two, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(&other.PublicKey, "old", "RS256"), jwkOf(pub, "new", "")}})
+	withEnc, _ := json.Marshal(map[string]any{"keys": []any{
+		map[string]string{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "kid": "ec"},
+		map[string]any{"kty": "RSA", "use": "enc", "kid": "enc", "n": "AQAB", "e": "AQAB"},
+		jwkOf(pub, "sig", "RS256"),
+	}})
+	sameKid, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(pub, "a", ""), jwkOf(&other.PublicKey, "a", "")}})
+	onlyEC, _ := json.Marshal(map[string]any{"keys": []any{map[string]string{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}}})
 	ec, _ := json.Marshal(map[string]string{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"})
-	good := map[string][]byte{
-		"pkix.pem":  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: must(x509.MarshalPKIXPublicKey(pub))}),
-		"pkcs1.pem": pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}),
-		"key.jwk":   oneJWK,
-		"set.jwks":  set,
+	good := map[string]struct {
+		data []byte
+		keys int
+	}{
+		"pkix.pem":      {pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: must(x509.MarshalPKIXPublicKey(pub))}), 1},
+		"pkcs1.pem":     {pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}), 1},
+		"key.jwk":       {oneJWK, 1},
+		"set.jwks":      {set, 1},
+		"rotating.jwks": {two, 2},
+		"mixed.jwks":    {withEnc, 1},
 	}
-	for name, data := range good {
+	for name, g := range good {
 		path := filepath.Join(dir, name)
-		os.WriteFile(path, data, 0o600)
-		k, err := ReadHandoverKey(path)
+		os.WriteFile(path, g.data, 0o600)
+		ks, err := ReadHandoverKeys(path)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if !k.Equal(pub) {
-			t.Fatalf("%s: another key", name)
+		keys := ks.Keys()
+		if len(keys) != g.keys || !keys[len(keys)-1].Key.Equal(pub) {
+			t.Fatalf("%s: %d keys, or another key", name, len(keys))
 		}
 	}
 	bad := map[string][]byte{
-		"private.pem": pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(sk)}),
-		"two.jwks":    two,
-		"ec.jwk":      ec,
-		"empty":       nil,
-		"text":        []byte("hello"),
+		"private.pem":   pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(sk)}),
+		"same-kid.jwks": sameKid,
+		"only-ec.jwks":  onlyEC,
+		"empty-set":     []byte(`{"keys":[]}`),
+		"ec.jwk":        ec,
+		"empty":         nil,
+		"text":          []byte("hello"),
 	}
 	for name, data := range bad {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, data, 0o600)
-		if _, err := ReadHandoverKey(path); err == nil {
+		if _, err := ReadHandoverKeys(path); err == nil {
 			t.Fatalf("%s accepted", name)
 		}
 	}
-	if _, err := ReadHandoverKey(filepath.Join(dir, "missing")); err == nil {
+	if _, err := ReadHandoverKeys(filepath.Join(dir, "missing")); err == nil {
 		t.Fatal("a missing file was accepted")
 	}
+}
+
+// jwkOf is pub as a JWK, with kid and alg when they are not empty.
+func jwkOf(pub *rsa.PublicKey, kid, alg string) map[string]string {
+	m := map[string]string{"kty": "RSA", "n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())}
+	if kid != "" {
+		m["kid"] = kid
+	}
+	if alg != "" {
+		m["alg"] = alg
+	}
+	return m
 }

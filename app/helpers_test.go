@@ -135,7 +135,7 @@ func openNode(t testing.TB, name string, pki *raftnode.PKI, join bool, opts ...n
 	reg := prometheus.NewRegistry()
 	o := Options{Node: node, Store: st, Registry: reg, Version: "test", Console: ConsoleOptions{
 		FQDN: testFQDN, DeploymentID: testDeployment, Region: "hz-fsn", Provider: "hetzner",
-		Catalog: testCatalog(t), HandoverKey: &sk.PublicKey,
+		Catalog: testCatalog(t), HandoverKeys: must(NewHandoverKeys(HandoverKey{Key: &sk.PublicKey})),
 	}}
 	for _, f := range opts {
 		f(&o)
