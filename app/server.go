@@ -71,6 +71,7 @@ func (s *Server) routes() {
 	s.fiber.Get("/metrics", s.metrics.handler(s.opts.Registry))
 	s.consoleRoutes()
 	s.clusterRoutes()
+	s.webUIRoutes() // last: the console answers the GETs no API route did
 }
 
 // Serve answers requests on ln until Shutdown.
