@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,7 +9,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -128,19 +131,39 @@ func makeInstalled(dir string) (installed, error) {
 		return in, err
 	}
 
-	var adds []mutate.IndexAddendum
+	// The index is written by hand, as a multi-arch image from upstream is:
+	// its entries carry a platform and no artifactType.
+	multi := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex}
 	for _, arch := range []string{"amd64", "arm64"} {
 		img, err := ociImage(arch, 2)
 		if err != nil {
 			return in, err
 		}
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
+		if err := l.WriteImage(img); err != nil {
+			return in, err
+		}
+		d, err := descriptorOf(img)
+		if err != nil {
+			return in, err
+		}
+		d.Platform = &v1.Platform{OS: "linux", Architecture: arch}
+		multi.Manifests = append(multi.Manifests, d)
 	}
-	multi := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
-	if err := l.AppendIndex(multi, named(multiRepo+":"+multiTag)); err != nil {
+	multiJSON, err := json.Marshal(multi)
+	if err != nil {
 		return in, err
 	}
-	if in.multi, err = multi.Digest(); err != nil {
+	in.multi, _, err = v1.SHA256(bytes.NewReader(multiJSON))
+	if err != nil {
+		return in, err
+	}
+	if err := l.WriteBlob(in.multi, io.NopCloser(bytes.NewReader(multiJSON))); err != nil {
+		return in, err
+	}
+	if err := l.AppendDescriptor(v1.Descriptor{
+		MediaType: types.OCIImageIndex, Size: int64(len(multiJSON)), Digest: in.multi,
+		Annotations: map[string]string{bundle.AnnotationRefName: multiRepo + ":" + multiTag},
+	}); err != nil {
 		return in, err
 	}
 
