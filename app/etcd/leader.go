@@ -1,0 +1,76 @@
+package etcd
+
+import (
+	"context"
+	"time"
+
+	"github.com/openova-io/sovereign/storage"
+)
+
+// The leader's duties. Every node runs the loops; only the one that leads
+// acts, and it acts through the log, so every node agrees on the outcome.
+
+// expireLeases deletes keys whose lease has run out. A lease is kine's:
+// its id is its TTL in seconds, counted from the write that carries it,
+// at the time the leader appended that write (so every node recorded the
+// same expiry). The delete is conditional on the mod revision that
+// carried the lease: a key written again since is left alone.
+func (b *Backend) expireLeases(ctx context.Context) {
+	t := time.NewTicker(b.opts.LeaseCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !b.leading() {
+			continue
+		}
+		expired, err := b.store.KVExpired(time.Now(), 256)
+		if err != nil {
+			b.opts.Logger.Warn("reading expired leases", "error", err)
+			continue
+		}
+		for _, kv := range expired {
+			if _, err := b.apply(ctx, storage.KVDelete(kv.Key, kv.ModRevision)); err != nil {
+				b.opts.Logger.Warn("deleting a key whose lease expired", "key", string(kv.Key), "error", err)
+				break
+			}
+		}
+	}
+}
+
+// compactPeriodically keeps the last CompactKeep revisions, compacting
+// every CompactInterval. The Kubernetes apiserver compacts on its own
+// schedule too; whichever comes second finds the revision compacted.
+func (b *Backend) compactPeriodically(ctx context.Context) {
+	if b.opts.CompactInterval <= 0 {
+		return
+	}
+	t := time.NewTicker(b.opts.CompactInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !b.leading() {
+			continue
+		}
+		current, compacted, err := b.store.KVRevision()
+		if err != nil {
+			continue
+		}
+		target := current - b.opts.CompactKeep
+		if target <= compacted || target <= 1 {
+			continue
+		}
+		if _, err := b.Compact(ctx, target); err != nil {
+			b.opts.Logger.Warn("automatic compaction", "revision", target, "error", err)
+			continue
+		}
+		b.opts.Logger.Info("compacted the etcd key space", "revision", target, "kept", b.opts.CompactKeep)
+	}
+}
