@@ -1,44 +1,22 @@
 // Command sovereign runs the control plane of an air-gapped OpenOva
 // Sovereign: one binary holding the console, the Blueprint catalog, a
-// Raft-replicated bbolt store and the installer for its own bundle.
-//
-// This file only wires the subcommands together; each lives in a file of its
-// own beside it.
+// Raft-replicated bbolt store and the installer for its own bundle. The
+// commands live in package cmd.
 package main
 
 import (
-	"fmt"
 	"os"
 
-	"github.com/spf13/cobra"
+	"github.com/openova-io/sovereign/cmd"
+)
+
+// Set at build time with -ldflags "-X main.version=... -X main.commit=... -X main.buildDate=...".
+var (
+	version   = "dev"
+	commit    = "unknown"
+	buildDate = "unknown"
 )
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
-
-func newRootCmd() *cobra.Command {
-	root := &cobra.Command{
-		Use:           "sovereign",
-		Short:         "Control plane of an air-gapped OpenOva Sovereign",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.AddCommand(
-		newServeCmd(),
-		newVersionCmd(),
-		newCatalogCmd(),
-		newBundleCmd(),
-		newInstallCmd(),
-		newUserCmd(),
-		newKeysCmd(),
-		newAuditCmd(),
-		newClusterCmd(),
-		newTokenCmd(),
-		newSnapshotCmd(),
-	)
-	return root
+	os.Exit(cmd.Main(cmd.Build{Version: version, Commit: commit, Date: buildDate}, os.Args[1:], os.Stdout, os.Stderr))
 }

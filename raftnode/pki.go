@@ -40,6 +40,7 @@ const (
 	caCertFile   = "ca.crt"
 	nodeCertFile = "node.crt"
 	nodeKeyFile  = "node.key"
+	caKeyFile    = "ca.key"
 )
 
 // NewCA returns a new cluster CA certificate and private key, PEM encoded.
@@ -181,7 +182,14 @@ type PKI struct {
 	CAPEM []byte
 	Cert  tls.Certificate
 	pool  *x509.CertPool
+	// caKey is the cluster CA's key, held by the node that bootstrapped
+	// the cluster until the cluster records it; nil elsewhere.
+	caKey []byte
 }
+
+// CAKey is the cluster CA's key on the node that bootstrapped the cluster
+// (for Node.EnsureCluster to record), nil on any other node.
+func (p *PKI) CAKey() []byte { return p.caKey }
 
 // NewPKI builds a PKI from PEM material.
 func NewPKI(caCertPEM, nodeCertPEM, nodeKeyPEM []byte) (*PKI, error) {
@@ -216,6 +224,9 @@ func LoadPKI(dir string) (p *PKI, ok bool, err error) {
 	p, err = NewPKI(ca, crt, key)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", dir, err)
+	}
+	if p.caKey, err = readCAKey(dir); err != nil {
+		return nil, false, err
 	}
 	return p, true, nil
 }
@@ -293,4 +304,44 @@ func parseKey(keyPEM []byte) (any, error) {
 		return nil, errors.New("not a PEM key")
 	}
 	return x509.ParsePKCS8PrivateKey(block.Bytes)
+}
+
+// IssueClientCert returns a new key and a certificate signed by the CA
+// for a client of the node's endpoints (k3s at the etcd endpoint): valid
+// for client authentication only, named name.
+func IssueClientCert(caCertPEM, caKeyPEM []byte, name string) (certPEM, keyPEM []byte, err error) {
+	caCert, err := parseCert(caCertPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster CA: %w", err)
+	}
+	caKey, err := parseKey(caKeyPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster CA key: %w", err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name, Organization: []string{"Sovereign clients"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(nodeValidity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pemBlock("CERTIFICATE", der), pemBlock("PRIVATE KEY", keyDER), nil
 }

@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "== storage and start-up" >&2
 "$GO" test -run '^$' -bench 'DurableWrite' -benchtime 3s -count 3 ./raftnode | tee "$tmp/raft.txt" >&2
-"$GO" test -run '^$' -bench 'StartToReady' -benchtime 20x -count 1 . | tee "$tmp/start.txt" >&2
+"$GO" test -run '^$' -bench 'StartToReady' -benchtime 20x -count 1 ./e2e | tee "$tmp/start.txt" >&2
 echo "== cluster" >&2
 "$GO" test -run '^$' -bench 'ClusterWrite' -benchtime 20000x -count 3 ./raftnode | tee "$tmp/cluster.txt" >&2
 "$GO" test -run '^$' -bench 'Failover' -benchtime 5x -count 1 ./raftnode | tee -a "$tmp/cluster.txt" >&2
@@ -62,7 +62,7 @@ cmetric() {
   echo
   echo "## Start-up, memory, size"
   echo
-  echo "Command: \`go test -run '^\$' -bench StartToReady -benchtime 20x .\` with \`SOVEREIGN_BIN=bin/sovereign\` (from \`make build\`)."
+  echo "Command: \`go test -run '^\$' -bench StartToReady -benchtime 20x ./e2e\` with \`SOVEREIGN_BIN=bin/sovereign\` (from \`make build\`)."
   echo
   echo "| figure | measured | target |"
   echo "|---|---:|---:|"

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -639,7 +639,7 @@ func TestClusterScript(t *testing.T) {
 	}
 	dir := t.TempDir()
 	script := func(arg string) string {
-		cmd := exec.Command("bash", "scripts/cluster.sh", arg)
+		cmd := exec.Command("bash", "../scripts/cluster.sh", arg)
 		cmd.Env = append(os.Environ(), "SOVEREIGN_BIN="+binary, "CLUSTER_DIR="+dir)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -648,7 +648,7 @@ func TestClusterScript(t *testing.T) {
 		return string(out)
 	}
 	t.Cleanup(func() {
-		cmd := exec.Command("bash", "scripts/cluster.sh", "stop")
+		cmd := exec.Command("bash", "../scripts/cluster.sh", "stop")
 		cmd.Env = append(os.Environ(), "CLUSTER_DIR="+dir)
 		cmd.Run()
 	})

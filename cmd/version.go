@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"fmt"
@@ -7,21 +7,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Set at build time with -ldflags "-X main.version=... -X main.commit=... -X main.buildDate=...".
-var (
-	version   = "dev"
-	commit    = "unknown"
-	buildDate = "unknown"
-)
+// `sovereign version` prints what the binary knows of its build.
 
-func newVersionCmd() *cobra.Command {
+func newVersionCmd(b Build) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit, build date and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(cmd.OutOrStdout(), "sovereign %s\ncommit:     %s\nbuilt:      %s\ngo:         %s %s/%s\n",
-				version, commit, buildDate, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+				b.Version, b.Commit, b.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
 		},
 	}

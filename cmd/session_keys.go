@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"fmt"
@@ -12,19 +12,20 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// `sovereign keys rotate` replaces the key that signs sessions.
+// `sovereign keys rotate` replaces the key that signs sessions. The command
+// keeps its name; what it rotates is the session signing key, nothing else.
 
-func newKeysCmd() *cobra.Command {
+func newSessionKeysCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage the keys that sign sessions (talks to a node's API)",
 	}
 	client.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newKeysRotateCmd())
+	cmd.AddCommand(newSessionKeysRotateCmd())
 	return cmd
 }
 
-func newKeysRotateCmd() *cobra.Command {
+func newSessionKeysRotateCmd() *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "rotate",

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -20,10 +20,16 @@ import (
 	"time"
 )
 
+// shutdownBudget is what a node allows itself for an orderly stop
+// (node/shutdown.go); a stop that takes longer is a failure.
+const shutdownBudget = 10 * time.Second
+
 // binary is the sovereign binary the process tests run: $SOVEREIGN_BIN
 // (set by `make test`), or one built for this test run.
 var binary string
 
+// TestMain builds the binary once for every test of this package, unless
+// SOVEREIGN_BIN names one (`make test` passes bin/sovereign).
 func TestMain(m *testing.M) {
 	binary = os.Getenv("SOVEREIGN_BIN")
 	if binary == "" {
@@ -34,7 +40,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Chmod(dir, 0o755) // the unwritable-directory test runs it as nobody
 		binary = filepath.Join(dir, "sovereign")
-		build := exec.Command("go", "build", "-o", binary, ".")
+		build := exec.Command("go", "build", "-o", binary, "..")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {

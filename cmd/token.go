@@ -1,0 +1,112 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/openova-io/sovereign/app/client"
+	"github.com/openova-io/sovereign/raftnode"
+	"github.com/spf13/cobra"
+)
+
+// `sovereign token create|list|revoke` manage the tokens new nodes join a
+// region's cluster with, through any member's API.
+
+func newTokenCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Create, list and revoke the tokens new nodes join with (talks to a node's API)",
+	}
+	client.BindFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newTokenCreateCmd(), newTokenListCmd(), newTokenRevokeCmd())
+	return cmd
+}
+
+func newTokenCreateCmd() *cobra.Command {
+	var ttl time.Duration
+	var description, output string
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a join token; it is shown once",
+		Args:  cobra.NoArgs,
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
+			body := map[string]string{"description": description}
+			if ttl > 0 {
+				body["ttl"] = ttl.String()
+			}
+			var out struct {
+				Token   string    `json:"token"`
+				ID      string    `json:"id"`
+				Expires time.Time `json:"expires"`
+			}
+			if err := c.Do(cmd.Context(), http.MethodPost, "/api/v1/cluster/tokens", body, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) {
+				fmt.Fprintln(w, out.Token)
+				exp := "never expires"
+				if !out.Expires.IsZero() {
+					exp = "expires " + out.Expires.Format(time.RFC3339)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "token %s (%s); on the new node: sovereign serve --join %s --token <token>\n", out.ID, exp, c.Server())
+			})
+		}),
+	}
+	cmd.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid; 0 for until revoked")
+	cmd.Flags().StringVar(&description, "description", "", "what the token is for")
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
+}
+
+func newTokenListCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List join tokens (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
+			var out struct {
+				Tokens []raftnode.Token `json:"tokens"`
+			}
+			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/tokens", nil, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCREATED\tEXPIRES\tDESCRIPTION")
+				for _, t := range out.Tokens {
+					exp := "never"
+					if !t.Expires.IsZero() {
+						exp = t.Expires.Format(time.RFC3339)
+						if time.Now().After(t.Expires) {
+							exp += " (expired)"
+						}
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Created.Format(time.RFC3339), exp, t.Description)
+				}
+				tw.Flush()
+			})
+		}),
+	}
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
+}
+
+func newTokenRevokeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke a join token; nodes that joined with it stay",
+		Args:  cobra.ExactArgs(1),
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
+			if err := c.Do(cmd.Context(), http.MethodDelete, "/api/v1/cluster/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+			return nil
+		}),
+	}
+}
