@@ -58,7 +58,7 @@ func (e AuditEntry) ComputeHash() string {
 }
 
 // readAuditHead returns the head and its record version (0: no entry yet).
-func readAuditHead(st *storage.Store) (AuditHead, uint64, error) {
+func readAuditHead(st Reader) (AuditHead, uint64, error) {
 	rec, ok, err := st.Get(storage.BucketAudit, auditHeadKey)
 	if err != nil || !ok {
 		return AuditHead{Hash: GenesisHash}, 0, err
@@ -73,7 +73,7 @@ func readAuditHead(st *storage.Store) (AuditHead, uint64, error) {
 // auditAppend returns the commands that append e after the current head:
 // the new entry, and the head moved to it on the condition that nobody
 // moved it first.
-func auditAppend(st *storage.Store, e AuditEntry) ([]storage.Command, error) {
+func auditAppend(st Reader, e AuditEntry) ([]storage.Command, error) {
 	head, version, err := readAuditHead(st)
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func auditAppend(st *storage.Store, e AuditEntry) ([]storage.Command, error) {
 }
 
 // readAudit returns up to limit entries after seq after, and the head.
-func readAudit(st *storage.Store, after uint64, limit int) ([]AuditEntry, AuditHead, error) {
+func readAudit(st Reader, after uint64, limit int) ([]AuditEntry, AuditHead, error) {
 	head, _, err := readAuditHead(st)
 	if err != nil {
 		return nil, AuditHead{}, err

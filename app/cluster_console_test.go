@@ -6,37 +6,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/raft"
 	"github.com/openova-io/sovereign/app/identity"
 	"github.com/openova-io/sovereign/raftnode"
 )
 
-// startCluster runs three nodes of one region, each with its own console.
+// startCluster runs three nodes of one region, each with its own console,
+// on one in-memory network.
 func startCluster(t *testing.T) []*testNode {
 	t.Helper()
-	caCert, caKey, err := raftnode.NewCA("hz-fsn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki := func(name string) *raftnode.PKI {
-		key, csr, err := raftnode.NewNodeKey(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		crt, err := raftnode.IssueNodeCert(caCert, caKey, csr, name, raftnode.NamesFor("127.0.0.1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := raftnode.NewPKI(caCert, crt, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	names := []string{"a", "b", "c"}
+	nw := raftnode.NewInmemNetwork()
 	var nodes []*testNode
-	for i, name := range names {
-		nodes = append(nodes, openNode(t, name, pki(name), i > 0))
+	for i, name := range []string{"a", "b", "c"} {
+		nodes = append(nodes, openNode(t, nw, name, i > 0))
 	}
 	nodes[0].waitReady()
 	for _, n := range nodes[1:] {
@@ -44,23 +25,16 @@ func startCluster(t *testing.T) []*testNode {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		conf, _, _ := nodes[0].store.Configuration()
+	eventually(t, "cluster did not reach 3 voters", func() bool {
+		members, err := nodes[0].node.AppliedMembers()
 		voters := 0
-		for _, s := range conf.Servers {
-			if s.Suffrage == raft.Voter {
+		for _, m := range members {
+			if m.Voter() {
 				voters++
 			}
 		}
-		if voters == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cluster did not reach 3 voters: %+v", conf.Servers)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && voters == 3
+	})
 	for _, n := range nodes {
 		n.waitReady()
 	}
@@ -68,16 +42,16 @@ func startCluster(t *testing.T) []*testNode {
 	return nodes
 }
 
-// eventually retries check until it holds or 5 s pass: a follower applies
+// eventually retries check until it holds or 10 s pass: a follower applies
 // a committed entry a moment after the leader acknowledged it.
 func eventually(t *testing.T, what string, check func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !check() {
 		if time.Now().After(deadline) {
 			t.Fatal(what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -111,9 +85,13 @@ func TestSessionsAcrossTheCluster(t *testing.T) {
 		t.Fatalf("home cluster: %s", r.body)
 	}
 	roles := map[string]int{}
+	hosts := map[string]string{}
+	for _, n := range nodes {
+		hosts[n.node.ID()] = hostOf(n.node.Addr())
+	}
 	for _, n := range home.Nodes {
 		roles[n.Role]++
-		if n.Status != "healthy" || n.IP != "127.0.0.1" {
+		if n.Status != "healthy" || n.IP != hosts[n.ID] {
 			t.Fatalf("node %+v", n)
 		}
 	}

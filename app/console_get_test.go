@@ -148,7 +148,7 @@ func TestTopologyShape(t *testing.T) {
 	}
 	node := nodes[0].(map[string]any)
 	sameKeys(t, "node", node, "id", "name", "sku", "role", "ip", "status")
-	if node["id"] != "n1" || node["role"] != "leader" || node["status"] != "healthy" || node["ip"] != "127.0.0.1" {
+	if node["id"] != "n1" || node["role"] != "leader" || node["status"] != "healthy" || node["ip"] != hostOf(tn.node.Addr()) {
 		t.Errorf("node: %v", node)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -61,35 +62,22 @@ func testCatalog(t testing.TB) *catalog.Catalog {
 	return defaultCat
 }
 
+// The server's seams are satisfied by the real member and store.
 var (
-	pkiOnce sync.Once
-	pkiVal  *raftnode.PKI
+	_ Member = (*raftnode.Node)(nil)
+	_ State  = (*storage.Store)(nil)
 )
 
-// testPKI is a node identity from a cluster CA made once per test binary.
-func testPKI(t testing.TB) *raftnode.PKI {
-	pkiOnce.Do(func() {
-		caCert, caKey, err := raftnode.NewCA("hz-fsn")
-		if err != nil {
-			panic(err)
-		}
-		key, csr, err := raftnode.NewNodeKey("n1")
-		if err != nil {
-			panic(err)
-		}
-		crt, err := raftnode.IssueNodeCert(caCert, caKey, csr, "n1", raftnode.NamesFor("127.0.0.1"))
-		if err != nil {
-			panic(err)
-		}
-		if pkiVal, err = raftnode.NewPKI(caCert, crt, key); err != nil {
-			panic(err)
-		}
-	})
-	return pkiVal
+// TestMain makes password hashing cheap for every test of the package: a
+// hash carries its own cost, so signing in checks it just as cheaply, and
+// the cost itself is identity's to test.
+func TestMain(m *testing.M) {
+	identity.DefaultParams = identity.Params{Memory: 64, Time: 1, Threads: 1}
+	os.Exit(m.Run())
 }
 
 // testNode is one Sovereign node: a real store, a real single-voter Raft
-// node and the server on a loopback listener.
+// member (raftnode's in-memory twin) and the server on a loopback listener.
 type testNode struct {
 	t     testing.TB
 	store *storage.Store
@@ -108,25 +96,21 @@ func withConsole(f func(*ConsoleOptions)) nodeOption {
 
 func startNode(t testing.TB, opts ...nodeOption) *testNode {
 	t.Helper()
-	tn := openNode(t, "n1", testPKI(t), false, opts...)
+	tn := openNode(t, raftnode.NewInmemNetwork(), "n1", false, opts...)
 	tn.waitReady()
 	tn.admin = tn.addUser("admin@sovereign.local", identity.RoleSovereignAdmin, testPassword)
 	return tn
 }
 
-// openNode starts a node; join marks one that waits to be added to a
-// cluster instead of bootstrapping its own.
-func openNode(t testing.TB, name string, pki *raftnode.PKI, join bool, opts ...nodeOption) *testNode {
+// openNode starts a node on the in-memory network nw; join marks one that
+// waits to be added to a cluster instead of bootstrapping its own.
+func openNode(t testing.TB, nw *raftnode.InmemNetwork, name string, join bool, opts ...nodeOption) *testNode {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := storage.Open(filepath.Join(dir, "state.db"), storage.Options{})
+	st, err := storage.Open(filepath.Join(t.TempDir(), "state.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	raftAddr := l.Addr().String()
-	l.Close()
-	node, err := raftnode.Open(raftnode.Config{NodeID: name, Dir: filepath.Join(dir, "raft"), Bind: raftAddr, PKI: pki, Join: join}, st)
+	node, err := nw.Open(raftnode.Config{NodeID: name, Join: join}, st)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -168,7 +152,7 @@ func (tn *testNode) waitReady() {
 		if time.Now().After(deadline) {
 			tn.t.Fatal("node not ready")
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -19,7 +19,7 @@ const sweepLimit = 128
 func expiryValue(t time.Time) []byte { return strconv.AppendInt(nil, t.Unix(), 10) }
 
 // expiredOps returns deletions of records in bucket whose expiry passed.
-func expiredOps(st *storage.Store, bucket []byte, now time.Time) []storage.Command {
+func expiredOps(st Reader, bucket []byte, now time.Time) []storage.Command {
 	var ops []storage.Command
 	_ = st.Scan(bucket, nil, func(key []byte, rec storage.Record) bool {
 		exp, err := strconv.ParseInt(string(rec.Value), 10, 64)

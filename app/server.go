@@ -11,15 +11,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
-	"github.com/openova-io/sovereign/raftnode"
-	"github.com/openova-io/sovereign/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options are what the server is given by main.
 type Options struct {
-	Node     *raftnode.Node
-	Store    *storage.Store
+	// Node is this process's member of the region's cluster
+	// (a *raftnode.Node, or raftnode's in-memory twin in tests).
+	Node Member
+	// Store is the node's local copy of the replicated state
+	// (a *storage.Store); the server only reads it.
+	Store    State
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	Version  string
@@ -88,9 +90,6 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.fiber.ShutdownWithContext(ctx)
 }
-
-// Fiber exposes the router for in-process tests (fiber's app.Test).
-func (s *Server) Fiber() *fiber.App { return s.fiber }
 
 // errorHandler answers every error as JSON {"error": ...}.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {

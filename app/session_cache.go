@@ -64,7 +64,7 @@ func (sc *sessionCache) remember(token string, c cachedToken) {
 
 // user reads user id from this node's state, decoding it only when its
 // record changed since the last read.
-func (sc *sessionCache) user(st *storage.Store, id string) (identity.User, bool, error) {
+func (sc *sessionCache) user(st Reader, id string) (identity.User, bool, error) {
 	rec, ok, err := st.Get(storage.BucketUsers, []byte(id))
 	if err != nil || !ok {
 		return identity.User{}, false, err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/hashicorp/raft"
 )
 
 // The console's view of where the Sovereign runs. This node's region and
@@ -262,10 +261,10 @@ func (cs *console) buildTopology(ctx context.Context) (Topology, error) {
 // not answer in time is shown as failed.
 const membersTimeout = 500 * time.Millisecond
 
-// homeCluster is this node's cluster. Its nodes are the Raft servers:
+// homeCluster is this node's cluster. Its nodes are the Raft members:
 // asked live how they are when the cluster answers (a peer that does not
-// is "failed"), else as the configuration this node last applied says,
-// with only this node's own health known.
+// is "failed"), else as the configuration this node last applied names
+// them, with only this node's own health known.
 func (cs *console) homeCluster(ctx context.Context) (ClusterSpec, error) {
 	node := cs.s.opts.Node
 	ready, _ := node.Ready()
@@ -278,33 +277,24 @@ func (cs *console) homeCluster(ctx context.Context) (ClusterSpec, error) {
 	}
 	mctx, cancel := context.WithTimeout(ctx, membersTimeout)
 	defer cancel()
-	if members, err := node.Members(mctx); err == nil && len(members) > 0 {
-		for _, m := range members {
-			n := NodeSpec{ID: m.ID, Name: m.ID, Role: roleOf(m.Leader, m.Suffrage == raft.Voter.String()), IP: hostOf(m.Address), Status: statusHealthy}
-			switch {
-			case m.Self && !ready:
-				n.Status = statusDegraded
-			case !m.Reachable:
-				n.Status = statusFailed
-				cl.Status = statusDegraded
-			}
-			cl.Nodes = append(cl.Nodes, n)
+	members, err := node.Members(mctx)
+	live := err == nil && len(members) > 0
+	if !live {
+		if members, err = node.AppliedMembers(); err != nil {
+			return ClusterSpec{}, err
 		}
-		return cl, nil
 	}
-	conf, _, err := cs.s.opts.Store.Configuration()
-	if err != nil {
-		return ClusterSpec{}, err
-	}
-	status := node.Status()
-	for _, srv := range conf.Servers {
-		n := NodeSpec{ID: string(srv.ID), Name: string(srv.ID), IP: hostOf(string(srv.Address)), Status: statusUnknown,
-			Role: roleOf(string(srv.ID) == status.LeaderID, srv.Suffrage == raft.Voter)}
-		if string(srv.ID) == status.NodeID {
-			n.Status = statusHealthy
-			if !ready {
-				n.Status = statusDegraded
-			}
+	for _, m := range members {
+		n := NodeSpec{ID: m.ID, Name: m.ID, Role: roleOf(m.Leader, m.Voter()), IP: hostOf(m.Address), Status: statusHealthy}
+		switch {
+		case m.Self && !ready:
+			n.Status = statusDegraded
+		case m.Self:
+		case !live:
+			n.Status = statusUnknown
+		case !m.Reachable:
+			n.Status = statusFailed
+			cl.Status = statusDegraded
 		}
 		cl.Nodes = append(cl.Nodes, n)
 	}

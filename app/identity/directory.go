@@ -17,15 +17,23 @@ type Proposer interface {
 	Apply(ctx context.Context, cmd storage.Command) (storage.Result, error)
 }
 
+// Reader reads the node's local state (a *storage.Store).
+type Reader interface {
+	Get(bucket, key []byte) (storage.Record, bool, error)
+	Scan(bucket, prefix []byte, fn func(key []byte, rec storage.Record) bool) error
+	Empty(bucket []byte) (bool, error)
+	Count(bucket []byte) (int, error)
+}
+
 // Directory reads and changes users.
 type Directory struct {
 	node  Proposer
-	store *storage.Store
+	store Reader
 	now   func() time.Time
 }
 
 // NewDirectory returns a directory over the node and its local state.
-func NewDirectory(node Proposer, store *storage.Store) *Directory {
+func NewDirectory(node Proposer, store Reader) *Directory {
 	return &Directory{node: node, store: store, now: time.Now}
 }
 
@@ -112,12 +120,6 @@ func (d *Directory) Empty() (bool, error) {
 // Count returns the number of users.
 func (d *Directory) Count() (int, error) {
 	return d.store.Count(storage.BucketUsers)
-}
-
-// ByEmail returns the user with email, and whether there is one.
-func (d *Directory) ByEmail(email string) (User, bool, error) {
-	u, _, ok, err := d.LookupEmail(email)
-	return u, ok, err
 }
 
 // LookupEmail returns the user with email, its record version, and whether
