@@ -72,7 +72,7 @@ func TestAuditChainDetectsEditedEntry(t *testing.T) {
 	victim := entries[2]
 	victim.Actor = "someone-else@sovereign.local"
 	data, _ := json.Marshal(victim)
-	tn.apply(storage.Put(storage.BucketAudit, auditKey(victim.Seq), data))
+	tn.apply(storage.Put(storage.BucketAudit, storage.AuditKey(victim.Seq), data))
 	entries, head := tn.trail(sec)
 	err := VerifyAudit(entries, head)
 	if err == nil || !strings.Contains(err.Error(), "edited") {
@@ -81,7 +81,7 @@ func TestAuditChainDetectsEditedEntry(t *testing.T) {
 	// Re-hashing the edited entry breaks the link of the next one instead.
 	victim.Hash = victim.ComputeHash()
 	data, _ = json.Marshal(victim)
-	tn.apply(storage.Put(storage.BucketAudit, auditKey(victim.Seq), data))
+	tn.apply(storage.Put(storage.BucketAudit, storage.AuditKey(victim.Seq), data))
 	entries, head = tn.trail(sec)
 	if err := VerifyAudit(entries, head); err == nil || !strings.Contains(err.Error(), "link") {
 		t.Fatalf("a re-hashed entry went unnoticed: %v", err)
@@ -92,7 +92,7 @@ func TestAuditChainDetectsRemovedEntry(t *testing.T) {
 	tn := startNode(t)
 	sec := writeSome(t, tn)
 	entries, _ := tn.trail(sec)
-	tn.apply(storage.Delete(storage.BucketAudit, auditKey(entries[1].Seq)))
+	tn.apply(storage.Delete(storage.BucketAudit, storage.AuditKey(entries[1].Seq)))
 	entries, head := tn.trail(sec)
 	if err := VerifyAudit(entries, head); err == nil || !strings.Contains(err.Error(), "removed") {
 		t.Fatalf("a removed entry went unnoticed: %v", err)
@@ -103,7 +103,7 @@ func TestAuditChainDetectsRemovedLastEntry(t *testing.T) {
 	tn := startNode(t)
 	sec := writeSome(t, tn)
 	_, head := tn.trail(sec)
-	tn.apply(storage.Delete(storage.BucketAudit, auditKey(head.Seq)))
+	tn.apply(storage.Delete(storage.BucketAudit, storage.AuditKey(head.Seq)))
 	entries, head := tn.trail(sec)
 	if err := VerifyAudit(entries, head); err == nil || !strings.Contains(err.Error(), "removed") {
 		t.Fatalf("a removed last entry went unnoticed: %v", err)

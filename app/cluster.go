@@ -215,22 +215,9 @@ func (s *Server) auditEvent(c *fiber.Ctx, action, target string) {
 	rid, _ := c.Locals("requestid").(string)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for attempt := 0; attempt < commitAttempts; attempt++ {
-		if err := s.opts.Node.ReadBarrier(ctx); err != nil {
-			break
-		}
-		ops, err := auditAppend(s.opts.Store, AuditEntry{Time: s.console.now(), Actor: sessionOf(c).Email, Action: action, Target: target, RequestID: rid})
-		if err != nil {
-			break
-		}
-		res, err := s.opts.Node.Apply(ctx, storage.Batch(ops...))
-		if err == nil && errors.Is(res.Err, storage.ErrVersionConflict) {
-			continue
-		}
-		if err == nil && res.Err == nil {
-			return
-		}
+	e := AuditEntry{Time: s.console.now(), Actor: sessionOf(c).Email, Action: action, Target: target, RequestID: rid}
+	res, err := s.opts.Node.Apply(ctx, storage.AuditAppend(e))
+	if err != nil || res.Err != nil {
 		s.logger.Error("audit trail", "action", action, "target", target, "error", errors.Join(err, res.Err))
-		return
 	}
 }

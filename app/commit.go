@@ -23,8 +23,15 @@ const commitAttempts = 5
 // commit proposes a write and its audit entry as one Raft batch. build
 // reads the current state (after a read barrier), checks the write's
 // preconditions and returns the change; the versions it read become the
-// commands' expectations. If another write got in between, the batch is
-// refused as a whole and commit builds it again from the new state.
+// commands' expectations. If another write changed one of the same records
+// in between, the batch is refused as a whole and commit builds it again
+// from the new state. The audit entry takes no part in that race: the
+// state machine numbers and chains it when it applies the batch, so writes
+// of unrelated records never refuse each other.
+//
+// Nothing here is serialised: concurrent requests propose concurrently,
+// and Raft carries them to the log and to the state machine in shared
+// batches (group commit).
 func (cs *console) commit(c *fiber.Ctx, actor string, build func() (change, error)) error {
 	return cs.commitCtx(c.UserContext(), c, actor, build)
 }
@@ -44,13 +51,8 @@ func (cs *console) commitCtx(ctx context.Context, c *fiber.Ctx, actor string, bu
 		if len(ch.ops) == 0 {
 			return nil // nothing to change
 		}
-		audit, err := auditAppend(cs.s.opts.Store, AuditEntry{
-			Time: cs.now(), Actor: actor, Action: ch.action, Target: ch.target, RequestID: rid,
-		})
-		if err != nil {
-			return fmt.Errorf("audit trail: %w", err)
-		}
-		res, err := cs.s.opts.Node.Apply(ctx, storage.Batch(append(ch.ops, audit...)...))
+		audit := storage.AuditAppend(AuditEntry{Time: cs.now(), Actor: actor, Action: ch.action, Target: ch.target, RequestID: rid})
+		res, err := cs.s.opts.Node.Apply(ctx, storage.Batch(append(ch.ops, audit)...))
 		if err != nil {
 			return unavailable(c, err)
 		}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -47,8 +46,8 @@ type console struct {
 	keys     *keyring
 	sessions *sessionCache
 	limits   *signInLimits // sign-in guesses (throttle.go)
-	// hashing bounds concurrent argon2id work (64 MiB each).
-	hashing  chan struct{}
+	// hasher bounds the memory of password hashing (hashing.go).
+	hasher   *identity.Hasher
 	degraded *prometheus.CounterVec
 	rules    []RouteRule
 	catalog  atomic.Pointer[catalogList]
@@ -69,7 +68,7 @@ func newConsole(s *Server) *console {
 		opts:     opts,
 		dir:      identity.NewDirectory(s.opts.Node, s.opts.Store),
 		limits:   newSignInLimits(defaultSignInPolicy),
-		hashing:  make(chan struct{}, max(2, runtime.NumCPU())),
+		hasher:   newHasher(s.opts.Registry),
 		sessions: newSessionCache(),
 		now:      time.Now,
 		degraded: prometheus.NewCounterVec(prometheus.CounterOpts{

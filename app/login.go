@@ -1,9 +1,7 @@
 package app
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,15 +24,6 @@ type loginResponse struct {
 // errBadCredentials is the one answer for an unknown user, a disabled
 // one, a user without a password and a wrong password.
 var errBadCredentials = fiber.NewError(fiber.StatusUnauthorized, "wrong email or password")
-
-// dummyHash is verified against when there is no user, so an unknown
-// email takes as long as a wrong password.
-// It is made on first use: hashing costs 64 MiB and tens of milliseconds,
-// which no command but a serving node should pay at start.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := identity.HashPassword("sovereign-timing-equaliser")
-	return h
-})
 
 // login is POST /api/v1/auth/login.
 func (cs *console) login(c *fiber.Ctx) error {
@@ -67,20 +56,22 @@ func (cs *console) login(c *fiber.Ctx) error {
 	if err != nil {
 		return unavailableRead(c, err)
 	}
-	hash := dummyHash()
+	// An unknown email is checked against a hash no password matches, so
+	// it takes as long as a wrong password.
+	hash := identity.EqualiserHash()
 	if found && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	ok, err := cs.verifyPassword(c.UserContext(), hash, req.Password)
+	ok, rehash, err := cs.hasher.Verify(c.UserContext(), hash, req.Password)
 	if err != nil {
-		return err
+		return hashingFailed(c, err)
 	}
 	if !found || u.PasswordHash == "" || !ok || !u.Active() {
 		return errBadCredentials // the reserved guess stays counted
 	}
 	attempt.succeeded()
 
-	if err := cs.recordSignIn(c, u.ID, u.Email, "session.login"); err != nil {
+	if err := cs.recordSignIn(c, u.ID, u.Email, hash, rehash); err != nil {
 		return err
 	}
 	fqdn, deploymentID := cs.identityOfSovereign(nil)
@@ -93,24 +84,11 @@ func (cs *console) login(c *fiber.Ctx) error {
 	return c.JSON(loginResponse{User: viewOf(u), Token: token, ExpiresAt: claims.ExpiresAt.UTC().Format(time.RFC3339)})
 }
 
-// verifyPassword runs argon2id with bounded concurrency: each run takes
-// 64 MiB, so a burst of sign-ins queues instead of exhausting memory.
-func (cs *console) verifyPassword(ctx context.Context, hash, password string) (bool, error) {
-	select {
-	case cs.hashing <- struct{}{}:
-	case <-ctx.Done():
-		return false, fiber.NewError(fiber.StatusServiceUnavailable, "too busy; retry")
-	}
-	defer func() { <-cs.hashing }()
-	ok, err := identity.VerifyPassword(hash, password)
-	if err != nil {
-		return false, nil // an unreadable hash matches nothing
-	}
-	return ok, nil
-}
-
-// recordSignIn stores the user's last sign-in and audits it.
-func (cs *console) recordSignIn(c *fiber.Ctx, id, actor, action string) error {
+// recordSignIn stores the user's last sign-in and audits it. rehash, when
+// set, is the password the user just proved, hashed under the current
+// parameters; it replaces the stored hash only if that is still the one
+// verified (a password changed meanwhile is kept).
+func (cs *console) recordSignIn(c *fiber.Ctx, id, actor, verified, rehash string) error {
 	return cs.commit(c, actor, func() (change, error) {
 		u, version, ok, err := cs.dir.Get(id)
 		if err != nil {
@@ -121,8 +99,13 @@ func (cs *console) recordSignIn(c *fiber.Ctx, id, actor, action string) error {
 		}
 		t := cs.now().UTC().Truncate(time.Second)
 		u.LastSignIn = &t
+		target := "user/" + u.ID
+		if rehash != "" && u.PasswordHash == verified {
+			u.PasswordHash = rehash
+			target += " (password rehashed)"
+		}
 		ops, err := identity.UpdateOps(u, version)
-		return change{ops: ops, action: action, target: "user/" + u.ID}, err
+		return change{ops: ops, action: "session.login", target: target}, err
 	})
 }
 

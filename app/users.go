@@ -94,9 +94,9 @@ func (cs *console) createUser(c *fiber.Ctx) error {
 	} else if err := identity.CheckPassword(req.Password); err != nil {
 		return badField("password", "%v", err)
 	}
-	hash, err := identity.HashPassword(req.Password)
+	hash, err := cs.hasher.Hash(c.UserContext(), req.Password)
 	if err != nil {
-		return err
+		return hashingFailed(c, err)
 	}
 	u := cs.dir.Prepare(identity.User{Email: req.Email, Name: req.Name, Role: req.Role, PasswordHash: hash})
 	err = cs.commit(c, sessionOf(c).Email, func() (change, error) {
@@ -153,8 +153,8 @@ func (cs *console) patchUser(c *fiber.Ctx) error {
 			return badField("password", "%v", err)
 		}
 		var err error
-		if hash, err = identity.HashPassword(*p.Password); err != nil {
-			return err
+		if hash, err = cs.hasher.Hash(c.UserContext(), *p.Password); err != nil {
+			return hashingFailed(c, err)
 		}
 	}
 	id := c.Params("id")

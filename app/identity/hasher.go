@@ -109,6 +109,9 @@ func (h *Hasher) run(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
+// InFlight returns the number of hashes running or waiting.
+func (h *Hasher) InFlight() int { return len(h.tickets) }
+
 func (h *Hasher) begin() {
 	h.mu.Lock()
 	h.active++
