@@ -7,25 +7,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openova-io/sovereign/app/etcd"
 	"github.com/openova-io/sovereign/raftnode"
 )
 
 // testPKIFor is a node identity under a new cluster CA.
 func testPKIFor(t testing.TB, name string) *raftnode.PKI {
 	t.Helper()
-	caCert, caKey, err := raftnode.NewCA("hz-fsn")
+	ca, err := raftnode.NewTestCA("hz-fsn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, csr, err := raftnode.NewNodeKey(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crt, err := raftnode.IssueNodeCert(caCert, caKey, csr, name, raftnode.NamesFor("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki, err := raftnode.NewPKI(caCert, crt, key)
+	pki, err := ca.NodePKI(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,8 +37,8 @@ func handshake(addr string, min, max uint16, cfg *tls.Config) error {
 }
 
 // TestEveryTLSListenerRefusesVersionsBelow12: the console's HTTPS listener
-// (the configuration serve gives it, here serving the real server) speaks
-// TLS 1.2 and 1.3 only; the peer listener TLS 1.3 only.
+// (the configuration serve gives it, here serving the real server) and the
+// etcd endpoint speak TLS 1.2 and 1.3 only; the peer listener TLS 1.3 only.
 func TestEveryTLSListenerRefusesVersionsBelow12(t *testing.T) {
 	pki := testPKIFor(t, "n1")
 	tn := startNode(t)
@@ -56,24 +49,12 @@ func TestEveryTLSListenerRefusesVersionsBelow12(t *testing.T) {
 	go tn.srv.Serve(tls.NewListener(ln, pki.HTTPSConfig()))
 	https := ln.Addr().String()
 
-	peerLn, err := tls.Listen("tcp", "127.0.0.1:0", pki.ServerTLS())
+	peer := handshakeServer(t, pki.ServerTLS())
+	etcdTLS, err := etcd.ServerTLS(pki.Cert, pki.CAPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer peerLn.Close()
-	go func() {
-		for {
-			c, err := peerLn.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				c.(*tls.Conn).Handshake()
-				c.Close()
-			}()
-		}
-	}()
-	peer := peerLn.Addr().String()
+	etcdAddr := handshakeServer(t, etcdTLS)
 
 	anyServer := &tls.Config{InsecureSkipVerify: true}
 	asPeer := pki.ClientTLS()
@@ -88,6 +69,8 @@ func TestEveryTLSListenerRefusesVersionsBelow12(t *testing.T) {
 		{"console TLS 1.1", https, anyServer, tls.VersionTLS11, tls.VersionTLS11, false},
 		{"console TLS 1.2", https, anyServer, tls.VersionTLS12, tls.VersionTLS12, true},
 		{"console TLS 1.3", https, anyServer, tls.VersionTLS13, tls.VersionTLS13, true},
+		{"etcd TLS 1.1", etcdAddr, asPeer, tls.VersionTLS11, tls.VersionTLS11, false},
+		{"etcd TLS 1.2", etcdAddr, asPeer, tls.VersionTLS12, tls.VersionTLS12, true},
 		{"peer TLS 1.1", peer, asPeer, tls.VersionTLS11, tls.VersionTLS11, false},
 		{"peer TLS 1.2", peer, asPeer, tls.VersionTLS12, tls.VersionTLS12, false},
 		{"peer TLS 1.3", peer, asPeer, tls.VersionTLS13, tls.VersionTLS13, true},
@@ -108,4 +91,28 @@ func TestEveryTLSListenerRefusesVersionsBelow12(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz over HTTPS: %d", resp.StatusCode)
 	}
+}
+
+// handshakeServer accepts TLS connections with cfg until the test ends,
+// completes each handshake and closes it; it returns the address.
+func handshakeServer(t testing.TB, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				c.(*tls.Conn).Handshake()
+				c.Close()
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }

@@ -45,7 +45,7 @@ func bindServeFlags(fs *pflag.FlagSet, c *node.Config) {
 	fs.StringVar(&c.NodeName, "node-name", "", "this node's name in its cluster (default: the host name)")
 	fs.StringVar(&c.AdminEmail, "admin-email", "admin@sovereign.local", "email of the administrator created at first start")
 	fs.StringVar(&c.CatalogDir, "catalog-dir", "", "folder of <name>/blueprint.yaml replacing the embedded catalog")
-	fs.StringVar(&c.HandoverPublicKey, "handover-public-key", "", "file with the OpenOva console's public key for /auth/handover tokens (PEM or one JWK)")
+	fs.StringVar(&c.HandoverPublicKey, "handover-public-key", "", "file with the OpenOva console's public keys for /auth/handover tokens (PEM, one JWK, or a JWK set whose keys are picked by kid)")
 	fs.StringSliceVar(&c.HandoverIssuers, "handover-issuers", []string{app.DefaultHandoverIssuer}, "accepted issuers of handover tokens, comma-separated")
 	fs.StringVar(&c.Join, "join", "", "https:// address of a member of the cluster to join at first start")
 	fs.StringVar(&c.JoinToken, "token", "", "join token from `sovereign token create` (env SOVEREIGN_JOIN_TOKEN)")

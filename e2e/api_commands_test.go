@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +107,24 @@ func TestUserKeysAuditCommands(t *testing.T) {
 		t.Fatalf("audit list:\n%s", list)
 	}
 
+	// The emergency cut-off ends every session, those already handed out
+	// included.
+	session := signIn(t, p.http, "admin@sovereign.local", strings.TrimSpace(string(pw)))
+	if code := meStatus(t, p.http, session); code != http.StatusOK {
+		t.Fatalf("me before the cut-off: %d", code)
+	}
+	var cut struct {
+		Keys       []map[string]any
+		RevokedAll bool
+	}
+	json.Unmarshal([]byte(ok("keys", "rotate", "--revoke-all", "-o", "json")), &cut)
+	if !cut.RevokedAll || len(cut.Keys) != 1 {
+		t.Fatalf("keys rotate --revoke-all: %+v", cut)
+	}
+	if code := meStatus(t, p.http, session); code != http.StatusUnauthorized {
+		t.Fatalf("a session survived the cut-off: %d", code)
+	}
+
 	// No credentials, and a server that is not there: each error says what to do.
 	code, _, stderr = run(t, []string{"SOVEREIGN_URL=http://" + p.http, "SOVEREIGN_PASSWORD=", "SOVEREIGN_TOKEN="}, "user", "list")
 	if code == 0 || !strings.Contains(stderr, "SOVEREIGN_PASSWORD") {
@@ -114,4 +134,33 @@ func TestUserKeysAuditCommands(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "--server") {
 		t.Fatalf("no server: %s", stderr)
 	}
+}
+
+// signIn returns a session token for email.
+func signIn(t *testing.T, addr, email, password string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		t.Fatalf("sign in %s: %d %v", email, resp.StatusCode, err)
+	}
+	return out.Token
+}
+
+// meStatus is the status of GET /api/v1/auth/me with token.
+func meStatus(t *testing.T, addr, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/auth/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
