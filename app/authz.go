@@ -74,9 +74,9 @@ var policy = map[Action][]string{
 	ActionClusterWrite:  adminOnly,
 }
 
-// Allowed reports whether role may perform action. An action missing from
+// allowed reports whether role may perform action. An action missing from
 // policy is allowed to no one.
-func Allowed(action Action, role string) bool {
+func allowed(action Action, role string) bool {
 	roles, ok := policy[action]
 	if !ok {
 		return false
@@ -99,9 +99,6 @@ type RouteRule struct {
 	Action Action
 }
 
-// Routes returns every route registered through handle, with its action.
-func (s *Server) Routes() []RouteRule { return append([]RouteRule(nil), s.console.rules...) }
-
 // handle registers a route behind the guard of its action.
 func (s *Server) handle(method, path string, action Action, h fiber.Handler) {
 	if _, ok := policy[action]; !ok {
@@ -123,7 +120,7 @@ func (s *Server) guard(action Action) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if !Allowed(action, sess.Role) {
+		if !allowed(action, sess.Role) {
 			return fiber.NewError(fiber.StatusForbidden, fmt.Sprintf("role %s may not %s; ask a sovereign-admin", sess.Role, strings.ReplaceAll(string(action), ".", " ")))
 		}
 		if sess.ViaCookie && unsafeMethod(c.Method()) {

@@ -40,7 +40,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		}
 		tokens[role] = tn.login(email, testPassword)
 	}
-	rules := tn.srv.Routes()
+	rules := tn.srv.console.rules
 	if len(rules) < 20 {
 		t.Fatalf("only %d routes registered", len(rules))
 	}
@@ -54,7 +54,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 			expectStatus(t, r, http.StatusUnauthorized)
 		})
 		for _, role := range identity.Roles {
-			allowed := Allowed(rule.Action, role)
+			allowed := allowed(rule.Action, role)
 			if allowed && unsafeMethod(rule.Method) && !strings.HasPrefix(rule.Path, "/api/v1/sovereign") {
 				// Another surface's write (cluster membership, snapshots):
 				// refusal is what this matrix proves; its effect is tested
@@ -104,12 +104,12 @@ func TestPolicyRows(t *testing.T) {
 			for _, w := range want {
 				in = in || w == role
 			}
-			if Allowed(action, role) != in {
+			if allowed(action, role) != in {
 				t.Errorf("%s × %s: allowed %v, want %v", action, role, !in, in)
 			}
 		}
 	}
-	if Allowed("no.such.action", admin) {
+	if allowed("no.such.action", admin) {
 		t.Error("an action without a row is allowed")
 	}
 }

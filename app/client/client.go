@@ -158,12 +158,6 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s %s: %s", e.Method, e.Path, msg)
 }
 
-// IsStatus reports whether err is an API answer with status code.
-func IsStatus(err error, code int) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == code
-}
-
 // Login exchanges the email and password for a session token.
 func (c *Client) Login(ctx context.Context) error {
 	if c.opts.Password == "" {

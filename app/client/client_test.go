@@ -114,8 +114,8 @@ func TestClientSignsInAndCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if err := c.Do(ctx, http.MethodDelete, "/api/v1/sovereign/users/none", nil, nil); !client.IsStatus(err, http.StatusNotFound) {
-		t.Fatalf("IsStatus: %v", err)
+	if err := c.Do(ctx, http.MethodDelete, "/api/v1/sovereign/users/none", nil, nil); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+		t.Fatalf("deleting a user that does not exist: %v", err)
 	}
 }
 
