@@ -69,11 +69,12 @@ func TestNoSecretInAnyLogLine(t *testing.T) {
 	dev := tn.login("dev@sovereign.local", "the changed password, long")
 	secrets["dev session"] = dev
 
-	caCert, caKey, err := raftnode.NewCA("hz-fsn")
+	ca, err := raftnode.NewTestCA("hz-fsn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tn.node.EnsureCluster(context.Background(), "hz-fsn", caCert, caKey); err != nil {
+	caKey := ca.KeyPEM
+	if _, err := tn.node.EnsureCluster(context.Background(), "hz-fsn", ca.CertPEM, caKey); err != nil {
 		t.Fatal(err)
 	}
 	secrets["cluster CA key"] = strings.Split(string(caKey), "\n")[1] // a line of its body

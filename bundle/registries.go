@@ -37,7 +37,7 @@ const (
 	// K3sRegistriesFile is where k3s reads its mirrors, under the prefix.
 	K3sRegistriesFile = "etc/rancher/k3s/registries.yaml"
 	// CAFileInDataDir is where a node keeps the cluster CA's certificate
-	// (raftnode.SavePKI writes it at first start); k3s trusts the
+	// (written at its first start, by raftnode.Bootstrap, Join or Restore); k3s trusts the
 	// registry's certificate through it.
 	CAFileInDataDir = "tls/ca.crt"
 

@@ -51,7 +51,7 @@ func (n *Node) EnsureCluster(ctx context.Context, region string, caCert, caKey [
 	if caKey == nil {
 		return ClusterInfo{}, errors.New("the cluster has no record of its region and CA, and this node does not hold the CA key; start the node that bootstrapped the cluster")
 	}
-	hash, err := CAHash(caCert)
+	hash, err := caHash(caCert)
 	if err != nil {
 		return ClusterInfo{}, err
 	}
@@ -72,10 +72,10 @@ func (n *Node) EnsureCluster(ctx context.Context, region string, caCert, caKey [
 }
 
 // Cluster reads the cluster's record from the local state.
-func (n *Node) Cluster() (ClusterInfo, bool, error) { return ReadCluster(n.fsm) }
+func (n *Node) Cluster() (ClusterInfo, bool, error) { return readCluster(n.fsm) }
 
-// ReadCluster reads the cluster's record from a state file.
-func ReadCluster(st *storage.Store) (ClusterInfo, bool, error) {
+// readCluster reads the cluster's record from a state file.
+func readCluster(st *storage.Store) (ClusterInfo, bool, error) {
 	rec, ok, err := st.Get(storage.BucketClusterIdentity, keyClusterInfo)
 	if err != nil || !ok {
 		return ClusterInfo{}, false, err
@@ -88,10 +88,10 @@ func ReadCluster(st *storage.Store) (ClusterInfo, bool, error) {
 }
 
 // clusterCA returns the CA certificate and key from the local state.
-func (n *Node) clusterCA() (cert, key []byte, err error) { return ReadClusterCA(n.fsm) }
+func (n *Node) clusterCA() (cert, key []byte, err error) { return readClusterCA(n.fsm) }
 
-// ReadClusterCA returns the CA certificate and key from a state file.
-func ReadClusterCA(st *storage.Store) (cert, key []byte, err error) {
+// readClusterCA returns the CA certificate and key from a state file.
+func readClusterCA(st *storage.Store) (cert, key []byte, err error) {
 	c, ok, err := st.Get(storage.BucketClusterIdentity, keyCACert)
 	if err != nil {
 		return nil, nil, err

@@ -50,7 +50,7 @@ func runCrashWriter(spec string) {
 	}
 	ca := &testCA{}
 	var perr error
-	if ca.cert, ca.key, perr = NewCA("test"); perr != nil {
+	if ca.cert, ca.key, perr = newCA("test"); perr != nil {
 		fmt.Fprintln(os.Stderr, perr)
 		os.Exit(2)
 	}

@@ -26,19 +26,8 @@ func TestDataDirectoryIsTheOwnersOnly(t *testing.T) {
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	caCert, caKey, err := raftnode.NewCA("hz-fsn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, csr, err := raftnode.NewNodeKey("n1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	crt, err := raftnode.IssueNodeCert(caCert, caKey, csr, "n1", raftnode.NamesFor("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := raftnode.SavePKI(filepath.Join(data, "tls"), caCert, crt, key); err != nil {
+	member := raftnode.Member{Name: "n1", Region: "hz-fsn", RaftAddr: "127.0.0.1:0"}
+	if _, err := raftnode.Bootstrap(filepath.Join(data, "tls"), member); err != nil {
 		t.Fatal(err)
 	}
 	pki, ok, err := raftnode.LoadPKI(filepath.Join(data, "tls"))

@@ -31,30 +31,30 @@ type Member struct {
 	Hosts []string
 }
 
-func (m Member) certNames() CertNames { return NamesFor(append([]string{m.RaftAddr}, m.Hosts...)...) }
+func (m Member) certNames() certNames { return namesFor(append([]string{m.RaftAddr}, m.Hosts...)...) }
 
 // Bootstrap makes the CA of a new cluster of m.Region and m's certificate,
 // and saves both in dir, with the CA's key: the node that creates the
 // cluster holds the key until its first start records it in the
 // replicated store (Node.EnsureCluster).
 func Bootstrap(dir string, m Member) (*PKI, error) {
-	caCert, caKey, err := NewCA(m.Region)
+	caCert, caKey, err := newCA(m.Region)
 	if err != nil {
 		return nil, err
 	}
-	key, csr, err := NewNodeKey(m.Name)
+	key, csr, err := newNodeKey(m.Name)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := IssueNodeCert(caCert, caKey, csr, m.Name, m.certNames())
+	cert, err := issueNodeCert(caCert, caKey, csr, m.Name, m.certNames())
 	if err != nil {
 		return nil, err
 	}
-	pki, err := NewPKI(caCert, cert, key)
+	pki, err := newPKI(caCert, cert, key)
 	if err != nil {
 		return nil, err
 	}
-	if err := SavePKI(dir, caCert, cert, key); err != nil {
+	if err := savePKI(dir, caCert, cert, key); err != nil {
 		return nil, fmt.Errorf("save TLS identity: %w", err)
 	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, caKeyFile), caKey, 0o600); err != nil {
@@ -69,21 +69,21 @@ func Bootstrap(dir string, m Member) (*PKI, error) {
 // in dir. The member adds the node as a non-voter; it asks for a vote
 // once it has caught up.
 func Join(ctx context.Context, dir, memberURL, token string, m Member) (*PKI, error) {
-	key, csr, err := NewNodeKey(m.Name)
+	key, csr, err := newNodeKey(m.Name)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := RequestJoin(ctx, memberURL, token, JoinRequest{
+	resp, err := requestJoin(ctx, memberURL, token, JoinRequest{
 		Node: m.Name, Region: m.Region, RaftAddr: m.RaftAddr, CSR: string(csr), Names: m.Hosts,
 	})
 	if err != nil {
 		return nil, err
 	}
-	pki, err := NewPKI([]byte(resp.CA), []byte(resp.Certificate), key)
+	pki, err := newPKI([]byte(resp.CA), []byte(resp.Certificate), key)
 	if err != nil {
 		return nil, err
 	}
-	if err := SavePKI(dir, []byte(resp.CA), []byte(resp.Certificate), key); err != nil {
+	if err := savePKI(dir, []byte(resp.CA), []byte(resp.Certificate), key); err != nil {
 		return nil, fmt.Errorf("save TLS identity: %w", err)
 	}
 	return pki, nil
@@ -95,7 +95,7 @@ func Join(ctx context.Context, dir, memberURL, token string, m Member) (*PKI, er
 // that the cluster carries on from the state's applied index. m.Region,
 // when set, must be the cluster's; the cluster's record is returned.
 func Restore(st *storage.Store, tlsDir, raftDir string, m Member) (ClusterInfo, error) {
-	info, ok, err := ReadCluster(st)
+	info, ok, err := readCluster(st)
 	if err != nil {
 		return ClusterInfo{}, err
 	}
@@ -105,22 +105,22 @@ func Restore(st *storage.Store, tlsDir, raftDir string, m Member) (ClusterInfo, 
 	if m.Region != "" && m.Region != info.Region {
 		return ClusterInfo{}, fmt.Errorf("--region %q: the snapshot is of region %q; a cluster never changes region", m.Region, info.Region)
 	}
-	caCert, caKey, err := ReadClusterCA(st)
+	caCert, caKey, err := readClusterCA(st)
 	if err != nil {
 		return ClusterInfo{}, err
 	}
-	key, csr, err := NewNodeKey(m.Name)
+	key, csr, err := newNodeKey(m.Name)
 	if err != nil {
 		return ClusterInfo{}, err
 	}
-	cert, err := IssueNodeCert(caCert, caKey, csr, m.Name, m.certNames())
+	cert, err := issueNodeCert(caCert, caKey, csr, m.Name, m.certNames())
 	if err != nil {
 		return ClusterInfo{}, err
 	}
-	if err := SavePKI(tlsDir, caCert, cert, key); err != nil {
+	if err := savePKI(tlsDir, caCert, cert, key); err != nil {
 		return ClusterInfo{}, err
 	}
-	if err := SeedFromState(raftDir, m.Name, m.RaftAddr, st); err != nil {
+	if err := seedFromState(raftDir, m.Name, m.RaftAddr, st); err != nil {
 		return ClusterInfo{}, err
 	}
 	return info, nil

@@ -106,7 +106,7 @@ func (n *Node) HandleJoin(ctx context.Context, req JoinRequest) (JoinResponse, e
 	if err != nil {
 		return JoinResponse{}, err
 	}
-	cert, err := IssueNodeCert(caCert, caKey, []byte(req.CSR), req.Node, NamesFor(append([]string{req.RaftAddr}, req.Names...)...))
+	cert, err := issueNodeCert(caCert, caKey, []byte(req.CSR), req.Node, namesFor(append([]string{req.RaftAddr}, req.Names...)...))
 	if err != nil {
 		return refuse(http.StatusBadRequest, "invalid-csr", "%v", err)
 	}
@@ -126,10 +126,10 @@ func (n *Node) HandleJoin(ctx context.Context, req JoinRequest) (JoinResponse, e
 	return JoinResponse{Certificate: string(cert), CA: string(caCert), Region: info.Region}, nil
 }
 
-// RequestJoin runs the joining side against the member at baseURL and
+// requestJoin runs the joining side against the member at baseURL and
 // returns the node's certificate and the cluster's CA. keyPEM is the
 // node's private key, csrPEM its certificate request.
-func RequestJoin(ctx context.Context, baseURL, token string, req JoinRequest) (JoinResponse, error) {
+func requestJoin(ctx context.Context, baseURL, token string, req JoinRequest) (JoinResponse, error) {
 	tok, err := ParseToken(token)
 	if err != nil {
 		return JoinResponse{}, err
@@ -147,7 +147,7 @@ func RequestJoin(ctx context.Context, baseURL, token string, req JoinRequest) (J
 	if err != nil {
 		return JoinResponse{}, fmt.Errorf("fetch the cluster CA from %s: %w", baseURL, err)
 	}
-	got, err := CAHash(caPEM)
+	got, err := caHash(caPEM)
 	if err != nil {
 		return JoinResponse{}, fmt.Errorf("the CA at %s: %w", baseURL, err)
 	}

@@ -33,7 +33,7 @@ type testCA struct{ cert, key []byte }
 
 func newTestCA(t testing.TB) *testCA {
 	t.Helper()
-	cert, key, err := NewCA("test")
+	cert, key, err := newCA("test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,15 +42,15 @@ func newTestCA(t testing.TB) *testCA {
 
 func (ca *testCA) pki(t testing.TB, name string) *PKI {
 	t.Helper()
-	key, csr, err := NewNodeKey(name)
+	key, csr, err := newNodeKey(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	crt, err := IssueNodeCert(ca.cert, ca.key, csr, name, NamesFor("127.0.0.1"))
+	crt, err := issueNodeCert(ca.cert, ca.key, csr, name, namesFor("127.0.0.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := NewPKI(ca.cert, crt, key)
+	p, err := newPKI(ca.cert, crt, key)
 	if err != nil {
 		t.Fatal(err)
 	}

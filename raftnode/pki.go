@@ -43,8 +43,8 @@ const (
 	caKeyFile    = "ca.key"
 )
 
-// NewCA returns a new cluster CA certificate and private key, PEM encoded.
-func NewCA(region string) (certPEM, keyPEM []byte, err error) {
+// newCA returns a new cluster CA certificate and private key, PEM encoded.
+func newCA(region string) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -75,8 +75,8 @@ func NewCA(region string) (certPEM, keyPEM []byte, err error) {
 	return pemBlock("CERTIFICATE", der), pemBlock("PRIVATE KEY", keyDER), nil
 }
 
-// NewNodeKey returns a private key and a certificate request for a node.
-func NewNodeKey(nodeName string) (keyPEM, csrPEM []byte, err error) {
+// newNodeKey returns a private key and a certificate request for a node.
+func newNodeKey(nodeName string) (keyPEM, csrPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -94,17 +94,17 @@ func NewNodeKey(nodeName string) (keyPEM, csrPEM []byte, err error) {
 	return pemBlock("PRIVATE KEY", keyDER), pemBlock("CERTIFICATE REQUEST", csr), nil
 }
 
-// CertNames are the names a node certificate is valid for, besides PeerName.
-type CertNames struct {
+// certNames are the names a node certificate is valid for, besides PeerName.
+type certNames struct {
 	DNS []string
 	IPs []net.IP
 }
 
-// NamesFor returns the names of a node reached at the given addresses and
+// namesFor returns the names of a node reached at the given addresses and
 // domain names: each host that is an IP goes in as an IP, each other as a
 // DNS name, plus the loopback names for local tools.
-func NamesFor(hosts ...string) CertNames {
-	n := CertNames{DNS: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
+func namesFor(hosts ...string) certNames {
+	n := certNames{DNS: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
 	for _, h := range hosts {
 		if h == "" {
 			continue
@@ -123,8 +123,8 @@ func NamesFor(hosts ...string) CertNames {
 	return n
 }
 
-// IssueNodeCert signs the request csrPEM for nodeName with the CA.
-func IssueNodeCert(caCertPEM, caKeyPEM, csrPEM []byte, nodeName string, names CertNames) ([]byte, error) {
+// issueNodeCert signs the request csrPEM for nodeName with the CA.
+func issueNodeCert(caCertPEM, caKeyPEM, csrPEM []byte, nodeName string, names certNames) ([]byte, error) {
 	caCert, err := parseCert(caCertPEM)
 	if err != nil {
 		return nil, fmt.Errorf("cluster CA: %w", err)
@@ -166,9 +166,9 @@ func IssueNodeCert(caCertPEM, caKeyPEM, csrPEM []byte, nodeName string, names Ce
 	return pemBlock("CERTIFICATE", der), nil
 }
 
-// CAHash returns the hex SHA-256 of the CA certificate's DER form: the
+// cAHash returns the hex SHA-256 of the CA certificate's DER form: the
 // value a join token carries so a new node can check the CA it is shown.
-func CAHash(caCertPEM []byte) (string, error) {
+func caHash(caCertPEM []byte) (string, error) {
 	block, _ := pem.Decode(caCertPEM)
 	if block == nil || block.Type != "CERTIFICATE" {
 		return "", errors.New("not a PEM certificate")
@@ -191,8 +191,8 @@ type PKI struct {
 // (for Node.EnsureCluster to record), nil on any other node.
 func (p *PKI) CAKey() []byte { return p.caKey }
 
-// NewPKI builds a PKI from PEM material.
-func NewPKI(caCertPEM, nodeCertPEM, nodeKeyPEM []byte) (*PKI, error) {
+// newPKI builds a PKI from PEM material.
+func newPKI(caCertPEM, nodeCertPEM, nodeKeyPEM []byte) (*PKI, error) {
 	cert, err := tls.X509KeyPair(nodeCertPEM, nodeKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("node certificate: %w", err)
@@ -221,7 +221,7 @@ func LoadPKI(dir string) (p *PKI, ok bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	p, err = NewPKI(ca, crt, key)
+	p, err = newPKI(ca, crt, key)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -231,9 +231,9 @@ func LoadPKI(dir string) (p *PKI, ok bool, err error) {
 	return p, true, nil
 }
 
-// SavePKI writes a node's PKI to dir, each file under a temporary name
+// savePKI writes a node's PKI to dir, each file under a temporary name
 // first; the key is readable by the owner only.
-func SavePKI(dir string, caCertPEM, nodeCertPEM, nodeKeyPEM []byte) error {
+func savePKI(dir string, caCertPEM, nodeCertPEM, nodeKeyPEM []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}

@@ -12,13 +12,13 @@ import (
 	"github.com/openova-io/sovereign/storage"
 )
 
-// SeedFromState prepares the Raft files of a fresh node whose state file
+// seedFromState prepares the Raft files of a fresh node whose state file
 // was restored from a snapshot file, so that it starts as the only voter of
 // a cluster that carries on where the saved one stopped: a Raft snapshot
 // at the state's applied index (holding the state itself) and the saved
 // term. New entries follow that index, so the state file, which skips
 // what it already applied, takes every one of them.
-func SeedFromState(dir, nodeID, raftAddr string, st *storage.Store) error {
+func seedFromState(dir, nodeID, raftAddr string, st *storage.Store) error {
 	if _, err := os.Stat(filepath.Join(dir, "raft.db")); err == nil {
 		return errors.New("the data directory already holds Raft state; restore into a fresh one")
 	}

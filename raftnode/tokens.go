@@ -1,7 +1,6 @@
 package raftnode
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -66,23 +65,6 @@ func randomHex(n int) (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// CreateToken makes a join token valid for ttl (0: until revoked) and
-// returns it in full; the secret is not kept and cannot be shown again.
-func (n *Node) CreateToken(ctx context.Context, ttl time.Duration, description string) (string, Token, error) {
-	token, t, cmd, err := n.NewToken(ttl, description)
-	if err != nil {
-		return "", Token{}, err
-	}
-	res, err := n.Apply(ctx, cmd)
-	if err == nil {
-		err = res.Err
-	}
-	if err != nil {
-		return "", Token{}, fmt.Errorf("create token: %w", err)
-	}
-	return token, t, nil
-}
-
 // NewToken returns a new join token and the command that records it, for
 // a caller that proposes it together with other commands (an audit entry).
 func (n *Node) NewToken(ttl time.Duration, description string) (string, Token, storage.Command, error) {
@@ -90,7 +72,7 @@ func (n *Node) NewToken(ttl time.Duration, description string) (string, Token, s
 	if err != nil {
 		return "", Token{}, storage.Command{}, err
 	}
-	hash, err := CAHash(caCert)
+	hash, err := caHash(caCert)
 	if err != nil {
 		return "", Token{}, storage.Command{}, err
 	}

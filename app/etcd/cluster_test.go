@@ -22,6 +22,7 @@ import (
 // endpoint (TLS, client certificates required) on a loopback port.
 type testCluster struct {
 	t             testing.TB
+	ca            *raftnode.TestCA
 	caCert, caKey []byte
 	members       []*member
 	clientTLS     *tls.Config
@@ -52,11 +53,12 @@ func startCluster(t testing.TB, opts Options, names ...string) *testCluster {
 	if len(names) == 0 {
 		names = []string{"a", "b", "c"}
 	}
-	caCert, caKey, err := raftnode.NewCA("hz-fsn")
+	ca, err := raftnode.NewTestCA("hz-fsn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testCluster{t: t, caCert: caCert, caKey: caKey}
+	caCert, caKey := ca.CertPEM, ca.KeyPEM
+	c := &testCluster{t: t, ca: ca, caCert: caCert, caKey: caKey}
 	crt, key, err := raftnode.IssueClientCert(caCert, caKey, "k3s")
 	if err != nil {
 		t.Fatal(err)
@@ -100,15 +102,7 @@ func (c *testCluster) start(name string, join bool, opts Options) *member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, csr, err := raftnode.NewNodeKey(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crt, err := raftnode.IssueNodeCert(c.caCert, c.caKey, csr, name, raftnode.NamesFor("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki, err := raftnode.NewPKI(c.caCert, crt, k)
+	pki, err := c.ca.NodePKI(name)
 	if err != nil {
 		t.Fatal(err)
 	}

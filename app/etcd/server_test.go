@@ -72,11 +72,11 @@ func TestClientWithoutClusterCertificateIsRefused(t *testing.T) {
 	noCert := c.clientTLS.Clone()
 	noCert.Certificates = nil
 	stranger := c.clientTLS.Clone()
-	caCert, caKey, err := raftnode.NewCA("elsewhere")
+	elsewhere, err := raftnode.NewTestCA("elsewhere")
 	if err != nil {
 		t.Fatal(err)
 	}
-	crt, key, err := raftnode.IssueClientCert(caCert, caKey, "k3s")
+	crt, key, err := raftnode.IssueClientCert(elsewhere.CertPEM, elsewhere.KeyPEM, "k3s")
 	if err != nil {
 		t.Fatal(err)
 	}
