@@ -80,7 +80,7 @@ func (s *Server) clusterStatus(c *fiber.Ctx) error {
 
 func (s *Server) tokenList(c *fiber.Ctx) error {
 	if !wantsStale(c) {
-		if err := s.console.writeBarrier(c); err != nil {
+		if err := s.console.hardReadBarrier(c); err != nil {
 			return err
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Server) leadershipTransfer(c *fiber.Ctx) error {
 // snapshotSave streams a consistent snapshot file of this node's state,
 // after a read barrier, so it holds every write acknowledged before the call.
 func (s *Server) snapshotSave(c *fiber.Ctx) error {
-	if err := s.console.writeBarrier(c); err != nil {
+	if err := s.console.hardReadBarrier(c); err != nil {
 		return err
 	}
 	info, _, _ := s.opts.Node.Cluster()

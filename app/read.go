@@ -72,9 +72,10 @@ func unavailable(c *fiber.Ctx, err error) error {
 	return err
 }
 
-// writeBarrier is the read barrier before a write's preconditions are
-// checked; a write cannot go on without it.
-func (cs *console) writeBarrier(c *fiber.Ctx) error {
+// hardReadBarrier is a read barrier no request can skip (there is no
+// stale variant): it runs before a write's preconditions are checked, and
+// the write cannot go on without it.
+func (cs *console) hardReadBarrier(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), barrierTimeout)
 	defer cancel()
 	if err := cs.s.opts.Node.ReadBarrier(ctx); err != nil {
