@@ -37,7 +37,7 @@ type node struct {
 
 // startNode starts `sovereign serve` as node name of region, with its data
 // in dir; extra flags follow (--join, --token).
-func startNode(t *testing.T, name, region, dir string, extra ...string) *node {
+func startNode(t testing.TB, name, region, dir string, extra ...string) *node {
 	t.Helper()
 	n := &node{name: name, dir: dir, https: freePort(t), raft: freePort(t)}
 	n.start(t, freePort(t), region, extra...)
@@ -45,18 +45,18 @@ func startNode(t *testing.T, name, region, dir string, extra ...string) *node {
 }
 
 // restart starts the node again on the same data directory and ports.
-func (n *node) restart(t *testing.T, region string) {
+func (n *node) restart(t testing.TB, region string) {
 	t.Helper()
 	n.start(t, n.http, region)
 }
 
-func (n *node) start(t *testing.T, httpAddr, region string, extra ...string) {
+func (n *node) start(t testing.TB, httpAddr, region string, extra ...string) {
 	args := append([]string{"serve", "--data-dir", n.dir, "--node-name", n.name, "--region", region,
 		"--http", httpAddr, "--https", n.https, "--raft", n.raft}, extra...)
 	n.proc = launch(t, httpAddr, args...)
 }
 
-func (n *node) kill(t *testing.T) {
+func (n *node) kill(t testing.TB) {
 	t.Helper()
 	n.cmd.Process.Kill()
 	<-n.done
@@ -64,12 +64,12 @@ func (n *node) kill(t *testing.T) {
 
 // api is an administrator's session with the nodes' plain HTTP listeners.
 type api struct {
-	t     *testing.T
+	t     testing.TB
 	token string
 	http  *http.Client
 }
 
-func login(t *testing.T, n *node, password string) *api {
+func login(t testing.TB, n *node, password string) *api {
 	t.Helper()
 	a := &api{t: t, http: &http.Client{Timeout: 30 * time.Second}}
 	var out struct {
@@ -163,7 +163,7 @@ func (a *api) waitVoters(n *node, names ...string) {
 
 // threeNodes starts a region's cluster of three and returns its nodes and
 // an administrator's session.
-func threeNodes(t *testing.T, region string) ([]*node, *api, string) {
+func threeNodes(t testing.TB, region string) ([]*node, *api, string) {
 	t.Helper()
 	base := t.TempDir()
 	n1 := startNode(t, "n1", region, filepath.Join(base, "n1"))
