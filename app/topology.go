@@ -42,29 +42,43 @@ type CloudSpec struct {
 	QuotaLimit  int    `json:"quotaLimit"`
 }
 
+// A region, a cluster and a network are shown with what they hold; an
+// administrator writes only their own fields (regionFields, clusterFields,
+// networkFields), which the stored entities embed (topology_entities.go).
+// The other kinds are written and shown alike, each entity embedding its
+// spec beside the id of its parent.
+
 type RegionSpec struct {
-	ID             string        `json:"id"`
-	Name           string        `json:"name"`
-	Provider       string        `json:"provider"`
-	ProviderRegion string        `json:"providerRegion"`
-	SkuCp          string        `json:"skuCp"`
-	SkuWorker      string        `json:"skuWorker"`
-	WorkerCount    int           `json:"workerCount"`
-	Status         string        `json:"status"`
-	Clusters       []ClusterSpec `json:"clusters"`
-	Networks       []NetworkSpec `json:"networks"`
+	regionFields
+	Clusters []ClusterSpec `json:"clusters"`
+	Networks []NetworkSpec `json:"networks"`
+}
+
+type regionFields struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	Provider       string `json:"provider"`
+	ProviderRegion string `json:"providerRegion"`
+	SkuCp          string `json:"skuCp"`
+	SkuWorker      string `json:"skuWorker"`
+	WorkerCount    int    `json:"workerCount"`
+	Status         string `json:"status"`
 }
 
 type ClusterSpec struct {
-	ID            string             `json:"id"`
-	Name          string             `json:"name"`
-	Version       string             `json:"version"`
-	Status        string             `json:"status"`
+	clusterFields
 	NodeCount     int                `json:"nodeCount"`
 	VClusters     []VClusterSpec     `json:"vclusters"`
 	LoadBalancers []LoadBalancerSpec `json:"loadBalancers"`
 	NodePools     []NodePoolSpec     `json:"nodePools"`
 	Nodes         []NodeSpec         `json:"nodes"`
+}
+
+type clusterFields struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Status  string `json:"status"`
 }
 
 type VClusterSpec struct {
@@ -112,9 +126,13 @@ type NodeSpec struct {
 }
 
 type NetworkSpec struct {
+	networkFields
+	Region string `json:"region"`
+}
+
+type networkFields struct {
 	ID        string         `json:"id"`
 	CIDR      string         `json:"cidr"`
-	Region    string         `json:"region"`
 	Peerings  []PeeringSpec  `json:"peerings"`
 	Firewalls []FirewallSpec `json:"firewalls"`
 }
@@ -189,7 +207,8 @@ func (cs *console) buildTopology(ctx context.Context) (Topology, error) {
 	t := emptyTopology()
 	t.Topology.Pattern = pattern
 
-	home := RegionSpec{ID: cs.opts.Region, Name: cs.opts.Region, Provider: cs.opts.Provider, Status: statusHealthy, Clusters: []ClusterSpec{}, Networks: []NetworkSpec{}}
+	home := RegionSpec{regionFields: regionFields{ID: cs.opts.Region, Name: cs.opts.Region, Provider: cs.opts.Provider, Status: statusHealthy},
+		Clusters: []ClusterSpec{}, Networks: []NetworkSpec{}}
 	regions := []RegionSpec{}
 	seenHome := false
 	for _, r := range ents.regions {
@@ -269,8 +288,8 @@ func (cs *console) homeCluster(ctx context.Context) (ClusterSpec, error) {
 	node := cs.s.opts.Node
 	ready, _ := node.Ready()
 	cl := ClusterSpec{
-		ID: cs.homeClusterID(), Name: "sovereign", Version: cs.s.opts.Version, Status: statusHealthy,
-		VClusters: []VClusterSpec{}, LoadBalancers: []LoadBalancerSpec{}, NodePools: []NodePoolSpec{}, Nodes: []NodeSpec{},
+		clusterFields: clusterFields{ID: cs.homeClusterID(), Name: "sovereign", Version: cs.s.opts.Version, Status: statusHealthy},
+		VClusters:     []VClusterSpec{}, LoadBalancers: []LoadBalancerSpec{}, NodePools: []NodePoolSpec{}, Nodes: []NodeSpec{},
 	}
 	if !ready {
 		cl.Status = statusDegraded

@@ -26,68 +26,36 @@ type entity interface {
 	check() error
 }
 
-type regionEntity struct {
-	ID             string `json:"id"`
-	Name           string `json:"name"`
-	Provider       string `json:"provider"`
-	ProviderRegion string `json:"providerRegion"`
-	SkuCp          string `json:"skuCp"`
-	SkuWorker      string `json:"skuWorker"`
-	WorkerCount    int    `json:"workerCount"`
-	Status         string `json:"status"`
-}
+type regionEntity struct{ regionFields }
 
 type clusterEntity struct {
-	ID       string `json:"id"`
+	clusterFields
 	RegionID string `json:"regionId"`
-	Name     string `json:"name"`
-	Version  string `json:"version"`
-	Status   string `json:"status"`
-}
-
-type nodePoolEntity struct {
-	ID        string `json:"id"`
-	ClusterID string `json:"clusterId"`
-	SKU       string `json:"sku"`
-	Replicas  int    `json:"replicas"`
-	Status    string `json:"status"`
-}
-
-type nodeEntity struct {
-	ID        string `json:"id"`
-	ClusterID string `json:"clusterId"`
-	Name      string `json:"name"`
-	SKU       string `json:"sku"`
-	Role      string `json:"role"`
-	IP        string `json:"ip"`
-	Status    string `json:"status"`
-}
-
-type vclusterEntity struct {
-	ID            string `json:"id"`
-	ClusterID     string `json:"clusterId"`
-	Name          string `json:"name"`
-	IsolationMode string `json:"isolationMode"`
-	Status        string `json:"status"`
 }
 
 type networkEntity struct {
-	ID        string         `json:"id"`
-	RegionID  string         `json:"regionId"`
-	CIDR      string         `json:"cidr"`
-	Peerings  []PeeringSpec  `json:"peerings"`
-	Firewalls []FirewallSpec `json:"firewalls"`
+	networkFields
+	RegionID string `json:"regionId"`
+}
+
+type nodePoolEntity struct {
+	NodePoolSpec
+	ClusterID string `json:"clusterId"`
+}
+
+type nodeEntity struct {
+	NodeSpec
+	ClusterID string `json:"clusterId"`
+}
+
+type vclusterEntity struct {
+	VClusterSpec
+	ClusterID string `json:"clusterId"`
 }
 
 type loadBalancerEntity struct {
-	ID        string         `json:"id"`
-	ClusterID string         `json:"clusterId"`
-	Name      string         `json:"name"`
-	PublicIP  string         `json:"publicIP"`
-	Listeners []ListenerSpec `json:"listeners"`
-	Targets   []TargetSpec   `json:"targets"`
-	Region    string         `json:"region"`
-	Status    string         `json:"status"`
+	LoadBalancerSpec
+	ClusterID string `json:"clusterId"`
 }
 
 // Kinds, as they appear in paths and keys.
@@ -299,17 +267,16 @@ func (e *loadBalancerEntity) check() error {
 }
 
 func (e *regionEntity) spec() RegionSpec {
-	return RegionSpec{ID: e.ID, Name: e.Name, Provider: e.Provider, ProviderRegion: e.ProviderRegion, SkuCp: e.SkuCp,
-		SkuWorker: e.SkuWorker, WorkerCount: e.WorkerCount, Status: e.Status, Clusters: []ClusterSpec{}, Networks: []NetworkSpec{}}
+	return RegionSpec{regionFields: e.regionFields, Clusters: []ClusterSpec{}, Networks: []NetworkSpec{}}
 }
 
 func (e *clusterEntity) spec() ClusterSpec {
-	return ClusterSpec{ID: e.ID, Name: e.Name, Version: e.Version, Status: e.Status,
+	return ClusterSpec{clusterFields: e.clusterFields,
 		VClusters: []VClusterSpec{}, LoadBalancers: []LoadBalancerSpec{}, NodePools: []NodePoolSpec{}, Nodes: []NodeSpec{}}
 }
 
 func (e *networkEntity) spec() NetworkSpec {
-	return NetworkSpec{ID: e.ID, CIDR: e.CIDR, Region: e.RegionID, Peerings: e.Peerings, Firewalls: e.Firewalls}
+	return NetworkSpec{networkFields: e.networkFields, Region: e.RegionID}
 }
 
 // entities are the stored topology, by kind.
@@ -327,23 +294,22 @@ type entities struct {
 func (ents *entities) attach(cl *ClusterSpec) {
 	for _, v := range ents.vclusters {
 		if v.ClusterID == cl.ID {
-			cl.VClusters = append(cl.VClusters, VClusterSpec{ID: v.ID, Name: v.Name, IsolationMode: v.IsolationMode, Status: v.Status})
+			cl.VClusters = append(cl.VClusters, v.VClusterSpec)
 		}
 	}
 	for _, lb := range ents.loadBalancers {
 		if lb.ClusterID == cl.ID {
-			cl.LoadBalancers = append(cl.LoadBalancers, LoadBalancerSpec{ID: lb.ID, Name: lb.Name, PublicIP: lb.PublicIP,
-				Listeners: lb.Listeners, Targets: lb.Targets, Region: lb.Region, Status: lb.Status})
+			cl.LoadBalancers = append(cl.LoadBalancers, lb.LoadBalancerSpec)
 		}
 	}
 	for _, p := range ents.nodePools {
 		if p.ClusterID == cl.ID {
-			cl.NodePools = append(cl.NodePools, NodePoolSpec{ID: p.ID, SKU: p.SKU, Replicas: p.Replicas, Status: p.Status})
+			cl.NodePools = append(cl.NodePools, p.NodePoolSpec)
 		}
 	}
 	for _, n := range ents.nodes {
 		if n.ClusterID == cl.ID {
-			cl.Nodes = append(cl.Nodes, NodeSpec{ID: n.ID, Name: n.Name, SKU: n.SKU, Role: n.Role, IP: n.IP, Status: n.Status})
+			cl.Nodes = append(cl.Nodes, n.NodeSpec)
 		}
 	}
 	cl.NodeCount = len(cl.Nodes)
