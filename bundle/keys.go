@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/openova-io/sovereign/internal/atomicfile"
 )
 
 // Keys are ECDSA P-256. The public key is PEM "PUBLIC KEY" (PKIX), the form
@@ -204,10 +206,10 @@ func Keygen(out string, passphrase []byte, force bool) (*ecdsa.PublicKey, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(pubPath, pubPEM, 0o644); err != nil {
+	if err := atomicfile.WriteFile(pubPath, pubPEM, 0o644); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(out, privPEM, 0o600); err != nil {
+	if err := atomicfile.WriteFile(out, privPEM, 0o600); err != nil {
 		os.Remove(pubPath)
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/openova-io/sovereign/internal/atomicfile"
 )
 
 // Placing is the last step of Install: each target (a file or a folder) is
@@ -34,7 +36,7 @@ func placeFile(src, dst string, mode os.FileMode) (bool, error) {
 	if err := renameOrCopy(src, dst); err != nil {
 		return false, fmt.Errorf("place %s: %w", dst, err)
 	}
-	return true, syncDir(filepath.Dir(dst))
+	return true, atomicfile.SyncDir(filepath.Dir(dst))
 }
 
 // placeDir puts the staged folder src at dst, unless dst holds the same
@@ -64,7 +66,7 @@ func placeDir(src, dst string) (bool, error) {
 		if err := os.Rename(src, dst); err != nil {
 			return false, fmt.Errorf("place %s: %w", dst, err)
 		}
-		return true, syncDir(filepath.Dir(dst))
+		return true, atomicfile.SyncDir(filepath.Dir(dst))
 	}
 	switch err := exchange(src, dst); {
 	case err == nil:
@@ -72,7 +74,7 @@ func placeDir(src, dst string) (bool, error) {
 		if err := os.RemoveAll(src); err != nil {
 			return true, fmt.Errorf("remove the previous %s: %w", dst, err)
 		}
-		return true, syncDir(filepath.Dir(dst))
+		return true, atomicfile.SyncDir(filepath.Dir(dst))
 	case !errors.Is(err, errUnsupported):
 		return false, fmt.Errorf("place %s: %w", dst, err)
 	}
@@ -89,7 +91,7 @@ func placeDir(src, dst string) (bool, error) {
 	if err := os.RemoveAll(old); err != nil {
 		return true, fmt.Errorf("remove the previous %s: %w", dst, err)
 	}
-	return true, syncDir(filepath.Dir(dst))
+	return true, atomicfile.SyncDir(filepath.Dir(dst))
 }
 
 // renameOrCopy renames src to dst; across file systems it copies to a
@@ -104,7 +106,7 @@ func renameOrCopy(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, st.Mode().Perm(), func(w io.Writer) error {
+	return atomicfile.Write(dst, st.Mode().Perm(), func(w io.Writer) error {
 		f, err := os.Open(src)
 		if err != nil {
 			return err
@@ -158,7 +160,7 @@ func copyTree(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		return writeAtomic(target, info.Mode().Perm(), func(w io.Writer) error {
+		return atomicfile.Write(target, info.Mode().Perm(), func(w io.Writer) error {
 			f, err := os.Open(p)
 			if err != nil {
 				return err

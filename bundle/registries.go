@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/openova-io/sovereign/internal/atomicfile"
 	"sigs.k8s.io/yaml"
 )
 
@@ -300,7 +301,7 @@ func WriteK3sRegistries(path, ociDir, addr, caFile string) (bool, error) {
 	if err := mkdirParent(path); err != nil {
 		return false, err
 	}
-	if err := writeFileAtomic(path, data, 0o600); err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
 		return false, err
 	}
 	return true, nil
