@@ -72,6 +72,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(serveDirEnv) != "" {
+		serveFromEnv()
+		return
+	}
 	code := m.Run()
 	if instDir != "" {
 		os.RemoveAll(instDir)
@@ -321,6 +325,15 @@ func serve(t testing.TB, opts Options) *server {
 			t.Errorf("serve: %v", err)
 		}
 	})
+	s := clientFor(t, ln.Addr().String(), caPEM)
+	s.reg = reg
+	return s
+}
+
+// clientFor is a client of the registry at addr whose certificate caPEM
+// signed.
+func clientFor(t testing.TB, addr string, caPEM []byte) *server {
+	t.Helper()
 	caDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(caDir, "ca.crt"), caPEM, 0o644); err != nil {
 		t.Fatal(err)
@@ -330,12 +343,11 @@ func serve(t testing.TB, opts Options) *server {
 	clientTLS := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	tr := &http.Transport{TLSClientConfig: clientTLS, DisableCompression: true}
 	t.Cleanup(tr.CloseIdleConnections)
-	s := &server{
-		reg: reg, host: ln.Addr().String(), url: "https://" + ln.Addr().String(),
+	return &server{
+		host: addr, url: "https://" + addr,
 		caPEM: caPEM, caDir: caDir, tls: clientTLS,
-		client: &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		client: &http.Client{Transport: tr, Timeout: 5 * time.Minute},
 	}
-	return s
 }
 
 // serveInstalled serves the installed test bundle.
@@ -372,9 +384,17 @@ func (s *server) do(t testing.TB, method, path string, headers ...string) (*http
 // server side of TLS as a node's HTTPS listener has it.
 func testPKI(t testing.TB) ([]byte, *tls.Config) {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caPEM, cfg, err := newTestPKI()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return caPEM, cfg
+}
+
+func newTestPKI() ([]byte, *tls.Config, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
 	}
 	now := time.Now()
 	caTmpl := &x509.Certificate{
@@ -384,12 +404,12 @@ func testPKI(t testing.TB) ([]byte, *tls.Config) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	ca, _ := x509.ParseCertificate(caDER)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "node-1"},
@@ -399,9 +419,9 @@ func testPKI(t testing.TB) ([]byte, *tls.Config) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	return caPEM, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	return caPEM, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
 }
