@@ -52,6 +52,7 @@ func NewRoot(b Build) *cobra.Command {
 		newClusterCmd(),
 		newTokenCmd(),
 		newSnapshotCmd(),
+		newEtcdCmd(),
 	)
 	return root
 }

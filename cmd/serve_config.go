@@ -37,6 +37,7 @@ func bindServeFlags(fs *pflag.FlagSet, c *node.Config) {
 	fs.StringVar(&c.HTTP, "http", "", "plain HTTP listen address for the console and API (default 127.0.0.1:8080 with --dev)")
 	fs.StringVar(&c.HTTPS, "https", "", "HTTPS listen address for the console, the API and joins (default :8443 without --dev)")
 	fs.StringVar(&c.Raft, "raft", "127.0.0.1:8300", "Raft listen address (mutual TLS between the cluster's nodes)")
+	fs.StringVar(&c.Etcd, "etcd", "127.0.0.1:2379", "etcd v3 API listen address for k3s (--datastore-endpoint); client certificates from the cluster CA are required (plain on loopback with --dev); empty: off")
 	fs.StringVar(&c.Advertise, "advertise", "", "Raft address peers dial, when it differs from --raft")
 	fs.StringVar(&c.Region, "region", "local", "region code of this node's cluster, a DNS label such as hz-fsn")
 	fs.StringVar(&c.FQDN, "fqdn", "", "the Sovereign's fully qualified domain name")

@@ -31,6 +31,9 @@ var binary string
 // TestMain builds the binary once for every test of this package, unless
 // SOVEREIGN_BIN names one (`make test` passes bin/sovereign).
 func TestMain(m *testing.M) {
+	// Nodes of one test run side by side: each takes a free etcd port
+	// instead of 2379 (a test that wants one passes --etcd).
+	os.Setenv("SOVEREIGN_ETCD", "127.0.0.1:0")
 	binary = os.Getenv("SOVEREIGN_BIN")
 	if binary == "" {
 		dir, err := os.MkdirTemp("", "sovereign-bin-")

@@ -25,6 +25,7 @@ type Config struct {
 	HTTP         string // --http
 	HTTPS        string // --https
 	Raft         string // --raft
+	Etcd         string // --etcd
 	Advertise    string // --advertise
 	Region       string // --region
 	FQDN         string // --fqdn
@@ -71,6 +72,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := checkAddr("--raft", c.Raft); err != nil {
+		return err
+	}
+	if err := c.validateEtcd(); err != nil {
 		return err
 	}
 	if c.Advertise != "" {

@@ -71,6 +71,14 @@ func Run(ctx context.Context, cfg Config, version string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Etcd != "" {
+		es, err := openEtcd(ctx, cfg, id.pki, member, store, reg, logger)
+		if err != nil {
+			closeListeners(services)
+			return err
+		}
+		services = append(services, es)
+	}
 	type stopped struct {
 		service string
 		err     error
@@ -85,7 +93,7 @@ func Run(ctx context.Context, cfg Config, version string, out io.Writer) error {
 			go func() { serveErr <- stopped{s.name, s.serve(ln)} }()
 		}
 	}
-	logger.Info("serving", "http", cfg.HTTP, "https", cfg.HTTPS, "raft", member.Addr(), "node", cfg.NodeName,
+	logger.Info("serving", "http", cfg.HTTP, "https", cfg.HTTPS, "etcd", cfg.Etcd, "raft", member.Addr(), "node", cfg.NodeName,
 		"region", cfg.Region, "data_dir", cfg.DataDir, "version", version)
 
 	if err := welcome(ctx, cfg, id, member, store, consoleURL(cfg, services[0]), out, logger); err != nil {

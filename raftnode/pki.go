@@ -345,3 +345,15 @@ func IssueClientCert(caCertPEM, caKeyPEM []byte, name string) (certPEM, keyPEM [
 	}
 	return pemBlock("CERTIFICATE", der), pemBlock("PRIVATE KEY", keyDER), nil
 }
+
+// ClientCert issues a client certificate named name with the cluster CA
+// this node's state holds (see IssueClientCert), and returns it with its
+// key and the CA certificate.
+func (n *Node) ClientCert(name string) (caPEM, certPEM, keyPEM []byte, err error) {
+	caCert, caKey, err := n.clusterCA()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	certPEM, keyPEM, err = IssueClientCert(caCert, caKey, name)
+	return caCert, certPEM, keyPEM, err
+}

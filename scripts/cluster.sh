@@ -6,8 +6,8 @@
 #   scripts/cluster.sh stop     # stop all three (SIGTERM, in order)
 #   scripts/cluster.sh clean    # stop, then delete .cluster/
 #
-# Node i listens on https://127.0.0.1:844i, http://127.0.0.1:808i and Raft
-# 127.0.0.1:830i; its data directory and log are in .cluster/ni
+# Node i listens on https://127.0.0.1:844i, http://127.0.0.1:808i, Raft
+# 127.0.0.1:830i and etcd 127.0.0.1:237i; its data directory and log are in .cluster/ni
 # ($CLUSTER_DIR instead of .cluster when set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ REGION=${REGION:-local}
 
 node_flags() {
   local i=$1
-  echo "--data-dir $DIR/n$i --node-name n$i --region $REGION --https 127.0.0.1:844$i --http 127.0.0.1:808$i --raft 127.0.0.1:830$i"
+  echo "--data-dir $DIR/n$i --node-name n$i --region $REGION --https 127.0.0.1:844$i --http 127.0.0.1:808$i --raft 127.0.0.1:830$i --etcd 127.0.0.1:237$i"
 }
 
 api_env() {

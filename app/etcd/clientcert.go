@@ -19,13 +19,19 @@ const (
 )
 
 // WriteClientCert writes into dir the cluster CA certificate and a new
-// client certificate and key signed by the CA, named name. Each file is
-// written whole or not at all; the key is readable by its owner only.
+// client certificate and key signed by the CA, named name.
 func WriteClientCert(dir string, caCertPEM, caKeyPEM []byte, name string) error {
 	crt, key, err := raftnode.IssueClientCert(caCertPEM, caKeyPEM, name)
 	if err != nil {
 		return fmt.Errorf("etcd client certificate: %w", err)
 	}
+	return WriteClientFiles(dir, caCertPEM, crt, key)
+}
+
+// WriteClientFiles writes a client's CA certificate, certificate and key
+// into dir. Each file is written whole or not at all; the key is readable
+// by its owner only.
+func WriteClientFiles(dir string, caPEM, certPEM, keyPEM []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("etcd client certificate: %w", err)
 	}
@@ -33,7 +39,7 @@ func WriteClientCert(dir string, caCertPEM, caKeyPEM []byte, name string) error 
 		name string
 		data []byte
 		perm os.FileMode
-	}{{ClientKeyFile, key, 0o600}, {ClientCertFile, crt, 0o644}, {ClientCAFile, caCertPEM, 0o644}} {
+	}{{ClientKeyFile, keyPEM, 0o600}, {ClientCertFile, certPEM, 0o644}, {ClientCAFile, caPEM, 0o644}} {
 		if err := atomicfile.WriteFile(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
 			return fmt.Errorf("etcd client certificate: %w", err)
 		}
