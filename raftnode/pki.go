@@ -43,41 +43,71 @@ const (
 	caKeyFile    = "ca.key"
 )
 
-// newCA returns a new cluster CA certificate and private key, PEM encoded.
-func newCA(region string) (certPEM, keyPEM []byte, err error) {
+// newKey returns a new P-256 private key and its PKCS#8 PEM form.
+func newKey() (*ecdsa.PrivateKey, []byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
 	}
-	serial, err := randomSerial()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, nil, err
 	}
+	return key, pemBlock("PRIVATE KEY", der), nil
+}
+
+// createCert fills tmpl's serial number and validity (from an hour ago,
+// for clocks a little behind, to validity from now), signs it for pub with
+// the signer's key and returns it PEM encoded.
+func createCert(tmpl, signer *x509.Certificate, pub, signerKey any, validity time.Duration) ([]byte, error) {
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
+	tmpl.SerialNumber, tmpl.NotBefore, tmpl.NotAfter = serial, now.Add(-time.Hour), now.Add(validity)
+	if signer == nil {
+		signer = tmpl
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, pub, signerKey)
+	if err != nil {
+		return nil, err
+	}
+	return pemBlock("CERTIFICATE", der), nil
+}
+
+// signByCA signs tmpl for pub with the cluster CA given in PEM form.
+func signByCA(caCertPEM, caKeyPEM []byte, tmpl *x509.Certificate, pub any) ([]byte, error) {
+	caCert, err := parseCert(caCertPEM)
+	if err != nil {
+		return nil, fmt.Errorf("cluster CA: %w", err)
+	}
+	caKey, err := parseKey(caKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("cluster CA key: %w", err)
+	}
+	return createCert(tmpl, caCert, pub, caKey, nodeValidity)
+}
+
+// newCA returns a new cluster CA certificate and private key, PEM encoded.
+func newCA(region string) (certPEM, keyPEM []byte, err error) {
+	key, keyPEM, err := newKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	certPEM, err = createCert(&x509.Certificate{
 		Subject:               pkix.Name{CommonName: "Sovereign cluster CA " + region, Organization: []string{"Sovereign"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pemBlock("CERTIFICATE", der), pemBlock("PRIVATE KEY", keyDER), nil
+	}, nil, &key.PublicKey, key, caValidity)
+	return certPEM, keyPEM, err
 }
 
 // newNodeKey returns a private key and a certificate request for a node.
 func newNodeKey(nodeName string) (keyPEM, csrPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, keyPEM, err := newKey()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,11 +117,7 @@ func newNodeKey(nodeName string) (keyPEM, csrPEM []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pemBlock("PRIVATE KEY", keyDER), pemBlock("CERTIFICATE REQUEST", csr), nil
+	return keyPEM, pemBlock("CERTIFICATE REQUEST", csr), nil
 }
 
 // certNames are the names a node certificate is valid for, besides PeerName.
@@ -125,14 +151,6 @@ func namesFor(hosts ...string) certNames {
 
 // issueNodeCert signs the request csrPEM for nodeName with the CA.
 func issueNodeCert(caCertPEM, caKeyPEM, csrPEM []byte, nodeName string, names certNames) ([]byte, error) {
-	caCert, err := parseCert(caCertPEM)
-	if err != nil {
-		return nil, fmt.Errorf("cluster CA: %w", err)
-	}
-	caKey, err := parseKey(caKeyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("cluster CA key: %w", err)
-	}
 	block, _ := pem.Decode(csrPEM)
 	if block == nil || block.Type != "CERTIFICATE REQUEST" {
 		return nil, errors.New("certificate request: not a PEM CERTIFICATE REQUEST")
@@ -144,26 +162,13 @@ func issueNodeCert(caCertPEM, caKeyPEM, csrPEM []byte, nodeName string, names ce
 	if err := csr.CheckSignature(); err != nil {
 		return nil, fmt.Errorf("certificate request: %w", err)
 	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: nodeName, Organization: []string{"Sovereign"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(nodeValidity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:     append([]string{PeerName, nodeName}, names.DNS...),
-		IPAddresses:  names.IPs,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, csr.PublicKey, caKey)
-	if err != nil {
-		return nil, err
-	}
-	return pemBlock("CERTIFICATE", der), nil
+	return signByCA(caCertPEM, caKeyPEM, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: nodeName, Organization: []string{"Sovereign"}},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    append([]string{PeerName, nodeName}, names.DNS...),
+		IPAddresses: names.IPs,
+	}, csr.PublicKey)
 }
 
 // cAHash returns the hex SHA-256 of the CA certificate's DER form: the
@@ -310,40 +315,19 @@ func parseKey(keyPEM []byte) (any, error) {
 // for a client of the node's endpoints (k3s at the etcd endpoint): valid
 // for client authentication only, named name.
 func IssueClientCert(caCertPEM, caKeyPEM []byte, name string) (certPEM, keyPEM []byte, err error) {
-	caCert, err := parseCert(caCertPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cluster CA: %w", err)
-	}
-	caKey, err := parseKey(caKeyPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cluster CA key: %w", err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, keyPEM, err := newKey()
 	if err != nil {
 		return nil, nil, err
 	}
-	serial, err := randomSerial()
+	certPEM, err = signByCA(caCertPEM, caKeyPEM, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: name, Organization: []string{"Sovereign clients"}},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, &key.PublicKey)
 	if err != nil {
 		return nil, nil, err
 	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name, Organization: []string{"Sovereign clients"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(nodeValidity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pemBlock("CERTIFICATE", der), pemBlock("PRIVATE KEY", keyDER), nil
+	return certPEM, keyPEM, nil
 }
 
 // ClientCert issues a client certificate named name with the cluster CA
