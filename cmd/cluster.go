@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"text/tabwriter"
 	"time"
 
@@ -70,18 +69,8 @@ func newClusterStatusCmd() *cobra.Command {
 }
 
 func newClusterRemoveCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "remove NODE",
-		Short: "Remove a member from the cluster; it stops and never elects itself",
-		Args:  cobra.ExactArgs(1),
-		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
-			if err := c.Do(cmd.Context(), http.MethodDelete, "/api/v1/cluster/members/"+url.PathEscape(args[0]), nil, nil); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
-			return nil
-		}),
-	}
+	return newDeleteCmd("remove NODE", "Remove a member from the cluster; it stops and never elects itself",
+		"/api/v1/cluster/members/", "removed")
 }
 
 func newClusterTransferCmd() *cobra.Command {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"text/tabwriter"
 	"time"
 
@@ -97,16 +96,6 @@ func newTokenListCmd() *cobra.Command {
 }
 
 func newTokenRevokeCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "revoke ID",
-		Short: "Revoke a join token; nodes that joined with it stay",
-		Args:  cobra.ExactArgs(1),
-		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
-			if err := c.Do(cmd.Context(), http.MethodDelete, "/api/v1/cluster/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
-			return nil
-		}),
-	}
+	return newDeleteCmd("revoke ID", "Revoke a join token; nodes that joined with it stay",
+		"/api/v1/cluster/tokens/", "revoked")
 }

@@ -111,6 +111,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"region from env", nil, []string{"SOVEREIGN_REGION=-bad"}, "--region"},
 		{"region from CATALYST_REGION", nil, []string{"CATALYST_REGION=UPPER"}, "--region"},
 		{"fqdn", []string{"--fqdn", "a..b"}, nil, "--fqdn"},
+		{"fqdn of one label", []string{"--fqdn", "localhost"}, nil, "--fqdn"},
 		{"admin email", []string{"--admin-email", "not-an-email"}, nil, "--admin-email"},
 		{"node name", []string{"--node-name", "Node One"}, nil, "--node-name"},
 		{"unknown config key", []string{"--config", unknownKey}, nil, `unknown key "regoin"`},

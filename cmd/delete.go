@@ -1,0 +1,27 @@
+package cmd
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/openova-io/sovereign/app/client"
+	"github.com/spf13/cobra"
+)
+
+// newDeleteCmd is a command that deletes the one thing its argument names,
+// at path+argument in a node's API, and says done.
+func newDeleteCmd(use, short, path, done string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, args []string) error {
+			if err := c.Do(cmd.Context(), http.MethodDelete, path+url.PathEscape(args[0]), nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", done, args[0])
+			return nil
+		}),
+	}
+}
