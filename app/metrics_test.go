@@ -60,6 +60,9 @@ func TestMetricsSurviveParallelOddRequests(t *testing.T) {
 		}
 		conn.SetDeadline(time.Now().Add(5 * time.Second))
 		conn.Write([]byte(raw))
+		// Done sending: the server answers what it has and closes, rather
+		// than keeping the connection alive until the deadline.
+		conn.(*net.TCPConn).CloseWrite()
 		io.Copy(io.Discard, conn)
 		conn.Close()
 	}
