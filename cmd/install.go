@@ -21,7 +21,8 @@ func newInstallCmd() *cobra.Command {
 sha256) while extracting it into a staging folder, and only then moves into
 place: PREFIX/usr/local/bin/sovereign, PREFIX/etc/sovereign/config.yaml,
 PREFIX/etc/systemd/system/sovereign.service and PREFIX/var/lib/sovereign
-(mode 0700) with the bundle's OCI layout and catalog. Installing the same
+(mode 0700) with the bundle's OCI layout and catalog; with --registry, also
+k3s's registries.yaml pointing at the node's registry. Installing the same
 bundle again changes nothing; a newer one upgrades and keeps the data; an
 older one is refused unless --force. With --prefix it runs without root.`,
 		Args: cobra.NoArgs,
@@ -48,6 +49,7 @@ older one is refused unless --force. With --prefix it runs without root.`,
 	f.StringVar(&opts.Region, "region", "", "region code written to the config (such as hz-fsn)")
 	f.StringVar(&opts.FQDN, "fqdn", "", "the Sovereign's domain name written to the config")
 	f.StringVar(&opts.HTTP, "http", "", "HTTP listen address written to the config (default "+bundle.DefaultHTTP+" on a first install)")
+	f.StringVar(&opts.Registry, "registry", "", "registry listen address written to the config (such as :5443); also writes PREFIX/"+bundle.K3sRegistriesFile+" mirroring the bundle's upstream registries to it")
 	f.BoolVar(&opts.Force, "force", false, "allow a downgrade, a bundle for another platform, or a change of region")
 	addOutputFlag(f.StringVarP, &output)
 	_ = cmd.MarkFlagRequired("bundle")

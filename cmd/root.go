@@ -53,6 +53,7 @@ func NewRoot(b Build) *cobra.Command {
 		newTokenCmd(),
 		newSnapshotCmd(),
 		newEtcdCmd(),
+		newRegistryCmd(),
 	)
 	return root
 }

@@ -38,6 +38,8 @@ func bindServeFlags(fs *pflag.FlagSet, c *node.Config) {
 	fs.StringVar(&c.HTTPS, "https", "", "HTTPS listen address for the console, the API and joins (default :8443 without --dev)")
 	fs.StringVar(&c.Raft, "raft", "127.0.0.1:8300", "Raft listen address (mutual TLS between the cluster's nodes)")
 	fs.StringVar(&c.Etcd, "etcd", "127.0.0.1:2379", "etcd v3 API listen address for k3s (--datastore-endpoint); client certificates from the cluster CA are required (plain on loopback with --dev); empty: off")
+	fs.StringVar(&c.Registry, "registry", "", "read-only OCI registry listen address (HTTPS, the cluster CA's certificate) serving the installed bundle's images and charts to k3s; empty: off")
+	fs.StringVar(&c.RegistryTokenFile, "registry-token-file", "", "file holding a token the registry requires of every pull (bearer, or basic-auth password); without it the registry is open to whoever reaches --registry")
 	fs.StringVar(&c.Advertise, "advertise", "", "Raft address peers dial, when it differs from --raft")
 	fs.StringVar(&c.Region, "region", "local", "region code of this node's cluster, a DNS label such as hz-fsn")
 	fs.StringVar(&c.FQDN, "fqdn", "", "the Sovereign's fully qualified domain name")

@@ -26,6 +26,7 @@ type Config struct {
 	HTTPS        string // --https
 	Raft         string // --raft
 	Etcd         string // --etcd
+	Registry     string // --registry
 	Advertise    string // --advertise
 	Region       string // --region
 	FQDN         string // --fqdn
@@ -44,6 +45,9 @@ type Config struct {
 	LogLevel          string
 	ConfigFile        string
 	Dev               bool
+
+	// RegistryTokenFile holds the token the registry asks of every pull.
+	RegistryTokenFile string // --registry-token-file
 }
 
 // Validate checks every value once, at start, and names the flag and the
@@ -75,6 +79,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateEtcd(); err != nil {
+		return err
+	}
+	if err := c.validateRegistry(); err != nil {
 		return err
 	}
 	if c.Advertise != "" {

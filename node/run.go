@@ -79,6 +79,14 @@ func Run(ctx context.Context, cfg Config, version string, out io.Writer) error {
 		}
 		services = append(services, es)
 	}
+	if cfg.Registry != "" {
+		rs, err := openRegistry(cfg, id.pki, logger)
+		if err != nil {
+			closeListeners(services)
+			return err
+		}
+		services = append(services, rs)
+	}
 	type stopped struct {
 		service string
 		err     error
@@ -93,7 +101,7 @@ func Run(ctx context.Context, cfg Config, version string, out io.Writer) error {
 			go func() { serveErr <- stopped{s.name, s.serve(ln)} }()
 		}
 	}
-	logger.Info("serving", "http", cfg.HTTP, "https", cfg.HTTPS, "etcd", cfg.Etcd, "raft", member.Addr(), "node", cfg.NodeName,
+	logger.Info("serving", "http", cfg.HTTP, "https", cfg.HTTPS, "etcd", cfg.Etcd, "registry", cfg.Registry, "raft", member.Addr(), "node", cfg.NodeName,
 		"region", cfg.Region, "data_dir", cfg.DataDir, "version", version)
 
 	if err := welcome(ctx, cfg, id, member, store, consoleURL(cfg, services[0]), out, logger); err != nil {

@@ -96,7 +96,7 @@ func (r *Registry) current() *snapshot {
 	s := &snapshot{index: buildIndex(r.dir, r.installed), stamp: st}
 	r.cur.Store(s)
 	r.logger.Info("registry: indexed OCI layout", "dir", r.dir, "repositories", len(s.repos),
-		"manifests", len(s.manifests), "bundle", s.version, "took", time.Since(start).Round(time.Millisecond))
+		"manifests", len(s.manifests), "bundle", s.version, "took", time.Since(start).Round(time.Millisecond).String())
 	return s
 }
 

@@ -10,26 +10,37 @@ import (
 	"time"
 )
 
-// Serve answers the distribution API on ln over TLS with tlsConfig (the
-// node's certificate from the cluster CA) until ctx ends, then lets
-// requests in flight finish for a few seconds. HTTP/1.1 only: each pull
-// of a layer has a connection of its own, which streams a file faster than
-// HTTP/2's flow-controlled streams and keeps memory per pull bounded.
-func (r *Registry) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
-	if tlsConfig == nil {
-		return errors.New("registry: no TLS configuration: the registry serves only over TLS")
-	}
-	cfg := tlsConfig.Clone()
-	cfg.NextProtos = []string{"http/1.1"}
-	srv := &http.Server{
+// Server is the http.Server that serves the registry on a listener that
+// already speaks TLS (tls.NewListener with TLSConfig's answer). HTTP/1.1
+// only: each pull of a layer has a connection of its own, which streams a
+// file faster than HTTP/2's flow-controlled streams and keeps memory per
+// pull bounded. No write timeout: a layer of gigabytes may take minutes.
+func (r *Registry) Server() *http.Server {
+	return &http.Server{
 		Handler:           r,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(r.logger.Handler(), slog.LevelDebug),
-		TLSConfig:         cfg,
 		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
+}
+
+// TLSConfig is base (the node's HTTPS configuration: its certificate from
+// the cluster CA) offering HTTP/1.1 only.
+func TLSConfig(base *tls.Config) *tls.Config {
+	cfg := base.Clone()
+	cfg.NextProtos = []string{"http/1.1"}
+	return cfg
+}
+
+// Serve answers the distribution API on ln over TLS with tlsConfig until
+// ctx ends, then lets requests in flight finish for a few seconds.
+func (r *Registry) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
+	if tlsConfig == nil {
+		return errors.New("registry: no TLS configuration: the registry serves only over TLS")
+	}
+	srv := r.Server()
 	served := make(chan struct{})
 	drained := make(chan struct{})
 	go func() {
@@ -45,7 +56,7 @@ func (r *Registry) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Co
 			srv.Close()
 		}
 	}()
-	err := srv.Serve(tls.NewListener(ln, cfg))
+	err := srv.Serve(tls.NewListener(ln, TLSConfig(tlsConfig)))
 	close(served)
 	<-drained
 	if errors.Is(err, http.ErrServerClosed) {
