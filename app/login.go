@@ -54,6 +54,7 @@ func (cs *console) login(c *fiber.Ctx) error {
 	cs.readBarrier(c)
 	u, _, found, err := cs.dir.LookupEmail(account)
 	if err != nil {
+		attempt.unchecked()
 		return unavailableRead(c, err)
 	}
 	// An unknown email is checked against a hash no password matches, so
@@ -64,6 +65,7 @@ func (cs *console) login(c *fiber.Ctx) error {
 	}
 	ok, rehash, err := cs.hasher.Verify(c.UserContext(), hash, req.Password)
 	if err != nil {
+		attempt.unchecked() // busy: nothing was guessed
 		return hashingFailed(c, err)
 	}
 	if !found || u.PasswordHash == "" || !ok || !u.Active() {

@@ -22,7 +22,9 @@ import (
 // So a guesser who exhausts their own budget does not lock the owner out:
 // the owner signing in from another address still gets in, until the
 // account's overall cap is reached. A successful sign-in gives back its
-// reservations and clears the failures of its own address. The budgets are
+// reservations and clears the failures of its own address; an attempt
+// turned away before its password was checked (busy, unreadable state)
+// gives back its guess. The budgets are
 // per node: a guesser who spreads over three nodes gets three times as
 // many, still far too few to matter against argon2id and a 12-character
 // minimum.
@@ -92,6 +94,14 @@ func (l *signInLimits) reserve(client, account string, now time.Time) (*signInAt
 func (a *signInAttempt) succeeded() {
 	a.l.accounts.give(a.account)
 	a.l.pairs.reset(a.pair.key)
+}
+
+// unchecked gives back the guess when the password was never checked (the
+// state could not be read, or hashing was too busy): an owner whose
+// sign-in was turned away must not lose budget for it.
+func (a *signInAttempt) unchecked() {
+	a.l.accounts.give(a.account)
+	a.l.pairs.give(a.pair)
 }
 
 // answer is the 429 of a refused attempt, with Retry-After.

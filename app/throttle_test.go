@@ -169,3 +169,27 @@ func TestThrottleTakeIsAtomicAndGiveReturnsOnlyToItsWindow(t *testing.T) {
 		t.Fatal("slots of an old window were given to the new one")
 	}
 }
+
+// TestAttemptTurnedAwayBeforeTheCheckCostsNoBudget: a sign-in refused
+// because hashing was busy or the state unreadable checked no password, so
+// it must not spend the account's budget (a flood that keeps the hasher
+// busy would otherwise lock the owner out).
+func TestAttemptTurnedAwayBeforeTheCheckCostsNoBudget(t *testing.T) {
+	l := newSignInLimits(defaultSignInPolicy)
+	now := time.Now()
+	for range 3 * defaultSignInPolicy.PerPair {
+		a, refused := l.reserve("127.0.0.1", "owner@example.org", now)
+		if refused != nil {
+			t.Fatalf("refused after unchecked attempts: %s", refused.msg)
+		}
+		a.unchecked()
+	}
+	for range defaultSignInPolicy.PerPair {
+		if _, refused := l.reserve("127.0.0.1", "owner@example.org", now); refused != nil {
+			t.Fatalf("a checked guess refused early: %s", refused.msg)
+		}
+	}
+	if _, refused := l.reserve("127.0.0.1", "owner@example.org", now); refused == nil {
+		t.Fatal("the sixth failed guess from one address was let through")
+	}
+}
