@@ -124,8 +124,8 @@ func BenchmarkConsoleRead(b *testing.B) {
 	}
 }
 
-// BenchmarkLogin signs in one after another: argon2id (64 MiB, one pass,
-// two lanes) plus the Raft write that records the sign-in and its audit
+// BenchmarkLogin signs in one after another: argon2id (19 MiB, two passes,
+// one lane) plus the Raft write that records the sign-in and its audit
 // entry. It reports p50 and p99.
 func BenchmarkLogin(b *testing.B) {
 	tn := startNode(b)
