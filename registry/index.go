@@ -38,6 +38,8 @@ type index struct {
 	// usedBy names, for a digest a manifest refers to, what refers to it:
 	// a missing file is then a damaged layout, not an image never bundled.
 	usedBy map[string]string
+	// dir is the layout folder the index was built from.
+	dir string
 	// version is the bundle the layout was installed from ("" unknown).
 	version string
 	// problem says why the layout could not be read ("" when it could).
@@ -81,6 +83,7 @@ func buildIndex(dir, installedFile string) *index {
 		manifests: map[string]*manifest{},
 		referrers: map[string][]v1.Descriptor{},
 		usedBy:    map[string]string{},
+		dir:       dir,
 	}
 	if installedFile != "" {
 		if st, err := bundle.ReadInstalled(installedFile); err == nil && st != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -74,6 +75,9 @@ func (ix *index) missing(full string, repo *repository, dg, what string) string 
 	if ix.problem != "" {
 		return ix.problem
 	}
+	if _, isManifest := ix.manifests[dg]; what == "manifest" && !isManifest && repo.content[dg] && ix.hasFile(dg) {
+		return fmt.Sprintf("%s of %s is a blob (a config or a layer), not a manifest: ask /v2/<name>/blobs/%s for it", dg, full, dg)
+	}
 	if from, ok := ix.usedBy[dg]; ok && repo.content[dg] {
 		return fmt.Sprintf("%s %s is listed by %s in the layout of %s but its file is missing: the layout is damaged; install that bundle again", what, dg, from, ix.where())
 	}
@@ -99,4 +103,10 @@ func digestMatches(dg string, data []byte) bool {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:]) == enc
+}
+
+// hasFile tells whether the layout holds the blob dg.
+func (ix *index) hasFile(dg string) bool {
+	_, err := os.Stat(blobPath(ix.dir, dg))
+	return err == nil
 }

@@ -196,3 +196,13 @@ func TestNodeWithoutALayoutSaysToInstallABundle(t *testing.T) {
 		t.Errorf("no layout: %d %s %s", resp.StatusCode, code, msg)
 	}
 }
+
+func TestABlobAskedForAsAManifestSaysSo(t *testing.T) {
+	s, in := serveInstalled(t)
+	blob, _ := blobOf(t, in)
+	dg := blob[strings.LastIndex(blob, "/")+1:]
+	resp, body := s.do(t, http.MethodGet, "/v2/"+appRepo+"/manifests/"+dg)
+	if code, msg := errorCode(t, body); resp.StatusCode != http.StatusNotFound || code != codeManifestUnknown || !strings.Contains(msg, "not a manifest") {
+		t.Errorf("%d %s %s", resp.StatusCode, code, msg)
+	}
+}
