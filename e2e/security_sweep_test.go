@@ -1,0 +1,71 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStartedNodeKeepsItsFilesAndListenersClosed runs a real node with
+// plain HTTP and HTTPS and checks, from outside, what the security sweep
+// asks: its HTTPS listener speaks TLS 1.2 or newer only, and the data
+// directory it made is its owner's only, with every key and the state in
+// 0600 files.
+func TestStartedNodeKeepsItsFilesAndListenersClosed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	httpsAddr := freePort(t)
+	p := startServe(t, dir, "--https", httpsAddr)
+	p.waitReady(t)
+	defer p.stop(t)
+
+	for _, v := range []struct {
+		name string
+		ver  uint16
+		ok   bool
+	}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", httpsAddr,
+			&tls.Config{InsecureSkipVerify: true, MinVersion: v.ver, MaxVersion: v.ver})
+		if err == nil {
+			conn.Close()
+		}
+		if v.ok != (err == nil) {
+			t.Errorf("--https with %s: %v", v.name, err)
+		}
+	}
+
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o700 {
+		t.Errorf("data directory is %o, want 700", m)
+	}
+	secretFiles := 0
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		name := d.Name()
+		secret := strings.HasSuffix(name, ".key") || strings.HasSuffix(name, ".db") || name == "admin-password"
+		if secret && !d.IsDir() {
+			secretFiles++
+			if m := info.Mode().Perm(); m != 0o600 {
+				t.Errorf("%s is %o, want 600", rel, m)
+			}
+		}
+		return nil
+	})
+	if secretFiles < 3 {
+		t.Fatalf("found %d key, state or password files in %s; the check saw too little", secretFiles, dir)
+	}
+}
