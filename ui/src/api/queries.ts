@@ -21,7 +21,9 @@ export const keys = {
 }
 
 export const useMe = () =>
-  useQuery({ queryKey: keys.me, queryFn: async ({ signal }) => shapeMe(await api('/api/v1/auth/me', { signal })), staleTime: 60_000 })
+  // Asked again on every page the user opens, so an ended session is
+  // noticed at the next click, not at the next write.
+  useQuery({ queryKey: keys.me, queryFn: async ({ signal }) => shapeMe(await api('/api/v1/auth/me', { signal })), staleTime: 0 })
 
 export const useUsers = (enabled = true) =>
   useQuery({ queryKey: keys.users, queryFn: async ({ signal }) => shapeUsers(await api(`${SOV}/users`, { signal })), enabled })

@@ -82,7 +82,6 @@ export function AppsPage() {
                 <tr>
                   <th scope="col">App</th>
                   <th scope="col">Category</th>
-                  <th scope="col">Family</th>
                   <th scope="col">Version</th>
                   <th scope="col">Visibility</th>
                   <th scope="col">Published</th>
@@ -102,8 +101,10 @@ export function AppsPage() {
                         </div>
                       </div>
                     </td>
-                    <td>{a.category || <span className="muted">—</span>}</td>
-                    <td>{a.family || <span className="muted">—</span>}</td>
+                    <td>
+                      <div>{a.category || <span className="muted">—</span>}</div>
+                      {a.family && a.family !== a.category ? <div className="muted small">{a.family}</div> : null}
+                    </td>
                     <td><code>{a.version || '—'}</code></td>
                     <td>{a.visibility === 'listed' ? <Badge tone="green">listed</Badge> : <Badge>{a.visibility}</Badge>}</td>
                     <td>

@@ -235,10 +235,10 @@ export function ClusterPage() {
         )}
       </Card>
       {writer ? (
-        <div className="grid-2">
+        <>
           <Tokens region={d?.region ?? ''} />
           <Snapshot />
-        </div>
+        </>
       ) : null}
       <Dialog title="Remove this member?" open={!!removing} onClose={() => setRemoving(null)}>
         {removing ? (
