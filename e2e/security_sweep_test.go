@@ -12,31 +12,19 @@ import (
 )
 
 // TestStartedNodeKeepsItsFilesAndListenersClosed runs a real node with
-// plain HTTP and HTTPS and checks, from outside, what the security sweep
-// asks: its HTTPS listener speaks TLS 1.2 or newer only, and the data
-// directory it made is its owner's only, with every key and the state in
-// 0600 files.
+// plain HTTP, HTTPS and the registry, and checks from outside what the
+// security sweep asks: its TLS listeners speak TLS 1.2 or newer only, and
+// the data directory it made is its owner's only, with every key, the
+// state and the first administrator's password in 0600 files.
 func TestStartedNodeKeepsItsFilesAndListenersClosed(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	httpsAddr := freePort(t)
-	p := startServe(t, dir, "--https", httpsAddr)
+	httpsAddr, registryAddr := freePort(t), freePort(t)
+	p := startServe(t, dir, "--https", httpsAddr, "--registry", registryAddr)
 	p.waitReady(t)
 	defer p.stop(t)
 
-	for _, v := range []struct {
-		name string
-		ver  uint16
-		ok   bool
-	}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
-		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", httpsAddr,
-			&tls.Config{InsecureSkipVerify: true, MinVersion: v.ver, MaxVersion: v.ver})
-		if err == nil {
-			conn.Close()
-		}
-		if v.ok != (err == nil) {
-			t.Errorf("--https with %s: %v", v.name, err)
-		}
-	}
+	checkTLSVersions(t, "--https", httpsAddr)
+	checkTLSVersions(t, "--registry", registryAddr)
 
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -67,5 +55,25 @@ func TestStartedNodeKeepsItsFilesAndListenersClosed(t *testing.T) {
 	})
 	if secretFiles < 3 {
 		t.Fatalf("found %d key, state or password files in %s; the check saw too little", secretFiles, dir)
+	}
+}
+
+// checkTLSVersions checks that the listener of flag at addr completes a
+// handshake at TLS 1.2 and 1.3 and refuses 1.0 and 1.1.
+func checkTLSVersions(t *testing.T, flag, addr string) {
+	t.Helper()
+	for _, v := range []struct {
+		name string
+		ver  uint16
+		ok   bool
+	}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr,
+			&tls.Config{InsecureSkipVerify: true, MinVersion: v.ver, MaxVersion: v.ver})
+		if err == nil {
+			conn.Close()
+		}
+		if v.ok != (err == nil) {
+			t.Errorf("%s with %s: %v", flag, v.name, err)
+		}
 	}
 }
