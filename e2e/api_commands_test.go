@@ -13,6 +13,7 @@ import (
 // TestUserKeysAuditCommands drives `sovereign user`, `keys` and `audit`
 // against a running node, as an operator on the node would.
 func TestUserKeysAuditCommands(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	p := startServe(t, dir, "--fqdn", "acme.example.org", "--deployment-id", "dep-1")
 	p.waitReady(t)

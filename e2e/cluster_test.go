@@ -186,6 +186,7 @@ func threeNodes(t testing.TB, region string) ([]*node, *api, string) {
 }
 
 func TestClusterJoinRemoveRejoin(t *testing.T) {
+	t.Parallel()
 	nodes, a, _ := threeNodes(t, "hz-fsn")
 	n1, n3 := nodes[0], nodes[2]
 	for _, n := range nodes {
@@ -227,6 +228,7 @@ func TestClusterJoinRemoveRejoin(t *testing.T) {
 }
 
 func TestClusterRefusesBadJoins(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	n1 := startNode(t, "n1", "hz-fsn", filepath.Join(base, "n1"))
 	n1.waitReady(t)
@@ -377,6 +379,7 @@ func (a *api) tokenIDs(n *node) map[string]bool {
 }
 
 func TestClusterLeaderKilledDuringWrites(t *testing.T) {
+	t.Parallel()
 	nodes, a, _ := threeNodes(t, "hz-fsn")
 	byName := map[string]*node{}
 	for _, n := range nodes {
@@ -464,6 +467,7 @@ func TestClusterLeaderKilledDuringWrites(t *testing.T) {
 }
 
 func TestClusterFollowerReadsAreLinearizable(t *testing.T) {
+	t.Parallel()
 	nodes, a, _ := threeNodes(t, "hz-fsn")
 	for i := 0; i < 60; i++ {
 		w, r := nodes[i%3], nodes[(i+1)%3]
@@ -501,6 +505,7 @@ func dumpState(t *testing.T, dir string) []byte {
 }
 
 func TestClusterSnapshotSaveAndRestore(t *testing.T) {
+	t.Parallel()
 	nodes, a, password := threeNodes(t, "hz-fsn")
 	var before []string
 	for i := 0; i < 5; i++ {
@@ -580,6 +585,7 @@ func TestClusterSnapshotSaveAndRestore(t *testing.T) {
 }
 
 func TestClusterStaleReadWithoutLeader(t *testing.T) {
+	t.Parallel()
 	nodes, a, _ := threeNodes(t, "hz-fsn")
 	// Written through the survivor-to-be, so its own state holds it.
 	tk := a.createToken(nodes[2], "1h")

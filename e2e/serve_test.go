@@ -14,6 +14,7 @@ import (
 )
 
 func TestServeFirstStartRestartAndStop(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	p := startServe(t, dir)
 	p.waitReady(t)
@@ -91,6 +92,7 @@ func TestServeFirstStartRestartAndStop(t *testing.T) {
 }
 
 func TestServeRefusesBadConfiguration(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	cfgFile := func(body string) string {
 		f := filepath.Join(base, "c"+strings.ReplaceAll(t.Name(), "/", "_")+".yaml")
@@ -136,6 +138,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 }
 
 func TestServeRefusesDamagedState(t *testing.T) {
+	t.Parallel()
 	cases := map[string]func(t *testing.T, dir string){
 		"state file truncated": func(t *testing.T, dir string) {
 			if err := os.Truncate(filepath.Join(dir, "state.db"), 5*4096+17); err != nil {
@@ -174,6 +177,7 @@ func TestServeRefusesDamagedState(t *testing.T) {
 }
 
 func TestServeRefusesSecondProcess(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	p := startServe(t, dir)
 	p.waitReady(t)
@@ -182,11 +186,21 @@ func TestServeRefusesSecondProcess(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "in use by another sovereign process") {
 		t.Fatalf("second process: exit %d: %s", code, stderr)
 	}
-	sameTree(t, before, tree(t, dir))
+	// The running node goes on writing its state and log; every other file
+	// must be as it was, and none may appear.
+	after := tree(t, dir)
+	for _, live := range []string{"state.db", filepath.Join("raft", "raft.db")} {
+		if _, ok := after[live]; !ok {
+			t.Fatalf("%s is gone", live)
+		}
+		after[live] = before[live]
+	}
+	sameTree(t, before, after)
 	p.stop(t)
 }
 
 func TestServeRefusesUnwritableDataDir(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o555); err != nil {
 		t.Fatal(err)
@@ -233,6 +247,7 @@ func TestServeRefusesUnwritableDataDir(t *testing.T) {
 }
 
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	code, out, _ := run(t, nil, "version")
 	if code != 0 || !strings.Contains(out, "sovereign ") || !strings.Contains(out, "go1.") {
 		t.Fatalf("version: %d %s", code, out)
