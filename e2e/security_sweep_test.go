@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"io/fs"
 	"net"
 	"os"
@@ -74,6 +75,70 @@ func checkTLSVersions(t *testing.T, flag, addr string) {
 		}
 		if v.ok != (err == nil) {
 			t.Errorf("%s with %s: %v", flag, v.name, err)
+		}
+	}
+}
+
+// TestRunningNodeLogsNoSecret runs a node at --log-level debug, drives
+// every command that carries a secret (sign-in right and wrong, a user
+// added with a generated password, a password change, a join token, a key
+// rotation) and looks for each secret in everything the process logged.
+func TestRunningNodeLogsNoSecret(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	p := startServe(t, dir, "--log-level", "debug")
+	p.waitReady(t)
+	defer p.stop(t)
+	pwData, err := os.ReadFile(filepath.Join(dir, "admin-password"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminPW := strings.TrimSpace(string(pwData))
+	env := []string{"SOVEREIGN_URL=http://" + p.http, "SOVEREIGN_PASSWORD=" + adminPW, "SOVEREIGN_TOKEN=", "SOVEREIGN_EMAIL="}
+	ok := func(args ...string) string {
+		t.Helper()
+		code, out, stderr := run(t, env, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		return out
+	}
+	secrets := map[string]string{"bootstrap password": adminPW}
+	secrets["session"] = signIn(t, p.http, "admin@sovereign.local", adminPW)
+	const wrong = "not the password, but long"
+	if code, _, _ := run(t, []string{"SOVEREIGN_URL=http://" + p.http, "SOVEREIGN_PASSWORD=" + wrong, "SOVEREIGN_TOKEN=", "SOVEREIGN_EMAIL="}, "user", "list"); code == 0 {
+		t.Fatal("a wrong password signed in")
+	}
+	secrets["wrong password"] = wrong
+
+	var added struct{ Password string }
+	if err := json.Unmarshal([]byte(ok("user", "add", "dev@example.org", "--role", "org-developer", "-o", "json")), &added); err != nil || added.Password == "" {
+		t.Fatalf("user add: %v %+v", err, added)
+	}
+	secrets["generated password"] = added.Password
+	const changed = "a changed password for dev"
+	ok("user", "passwd", "dev@example.org", "--new-password", changed)
+	secrets["changed password"] = changed
+	secrets["dev session"] = signIn(t, p.http, "dev@example.org", changed)
+	join := strings.TrimSpace(ok("token", "create", "--ttl", "1h"))
+	secrets["join token"] = join
+	if _, secret, found := strings.Cut(join, "::"); found {
+		secrets["join token secret"] = secret
+	}
+	ok("keys", "rotate")
+
+	logs := p.stderr.String()
+	if !strings.Contains(logs, `"level":"DEBUG"`) && !strings.Contains(logs, "level=DEBUG") {
+		t.Fatalf("no debug line was logged; the check would prove nothing:\n%s", logs)
+	}
+	for name, s := range secrets {
+		forms := []string{s}
+		if parts := strings.Split(s, "."); len(parts) == 3 {
+			forms = append(forms, parts[2]) // a JWT's signature
+		}
+		for _, f := range forms {
+			if strings.Contains(logs, f) {
+				t.Errorf("the %s is in the node's log", name)
+			}
 		}
 	}
 }
