@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -39,19 +36,4 @@ func BenchmarkStartToReady(b *testing.B) {
 	}
 }
 
-func vmRSS(b *testing.B, pid int) int64 {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return kb
-		}
-	}
-	b.Fatal("no VmRSS")
-	return 0
-}
+func vmRSS(b *testing.B, pid int) int64 { return procKB(b, pid, "VmRSS") }
