@@ -4,8 +4,10 @@
 // It owns the buckets, the typed and versioned commands that change them,
 // the batched apply that records the applied Raft index in the same bbolt
 // transaction as the change (so a command replayed after a crash is skipped,
-// never applied twice), the schema version and its migrations, and the
-// snapshot stream (the bbolt file itself) with its atomic restore.
+// never applied twice), the audit trail's hash chain (each entry numbered
+// and linked to the one before when its batch is applied, audit.go), the
+// schema version and its migrations, and the snapshot stream (the bbolt
+// file itself) with its atomic restore.
 //
 // It must never know about Raft's network or about HTTP: it sees raft.Log
 // values and nothing else of the cluster. Every change to the file goes
