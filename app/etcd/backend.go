@@ -39,6 +39,7 @@ type Backend struct {
 	member Member
 	store  Store
 	hub    *hub
+	reads  *barrier
 	opts   Options
 }
 
@@ -48,6 +49,7 @@ var _ server.Backend = (*Backend)(nil)
 // the store's apply loop at once, so no change is missed by its watches.
 func NewBackend(member Member, store Store, opts Options) *Backend {
 	b := &Backend{member: member, store: store, hub: newHub(), opts: opts.withDefaults()}
+	b.reads = newBarrier(member.ReadBarrier)
 	store.OnKVEvents(b.hub.publish)
 	return b
 }
@@ -72,7 +74,7 @@ func (b *Backend) readable(ctx context.Context) error {
 	if v, _ := ctx.Value(serializableKey{}).(bool); v {
 		return nil
 	}
-	return toGRPC(b.member.ReadBarrier(ctx))
+	return toGRPC(b.reads.wait(ctx))
 }
 
 // span maps kine's range to the store's: kine names the whole key space
