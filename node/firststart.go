@@ -51,6 +51,9 @@ func member(cfg Config) raftnode.Member {
 	if cfg.HTTPS != "" {
 		hosts = append(hosts, cfg.HTTPS)
 	}
+	if cfg.Registry != "" {
+		hosts = append(hosts, cfg.Registry)
+	}
 	if cfg.FQDN != "" {
 		hosts = append(hosts, cfg.FQDN, "console."+cfg.FQDN)
 	}
