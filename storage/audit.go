@@ -50,9 +50,10 @@ type AuditHead struct {
 // GenesisHash is the Prev of the first entry.
 var GenesisHash = strings.Repeat("0", 64)
 
-// AuditHeadKey and AuditEntryPrefix name the audit bucket's keys.
+// AuditHeadKey is the key of the head in the audit bucket.
 var AuditHeadKey = []byte("head")
 
+// AuditEntryPrefix starts the key of every entry (AuditKey).
 const AuditEntryPrefix = "entry/"
 
 // AuditKey is the key of entry seq.
