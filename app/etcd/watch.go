@@ -117,6 +117,14 @@ func (w *watch) follow(sub *subscription) error {
 	if err := w.catchUp(); err != nil {
 		return err
 	}
+	// Tell kine where the watch stands even without events: a watch is
+	// "synced" (and gets progress notifications) once it has been sent the
+	// current revision.
+	select {
+	case w.out <- server.EventBatch{CurrentRev: w.last}:
+	case <-w.ctx.Done():
+		return w.ctx.Err()
+	}
 	for {
 		select {
 		case <-w.ctx.Done():

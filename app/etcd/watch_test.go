@@ -158,3 +158,46 @@ func TestWatchFromACompactedRevisionIsRefused(t *testing.T) {
 }
 
 func errGRPC(err error) error { return toGRPC(err) }
+
+// A synced watch that asked for them gets progress notifications, and a
+// progress request is answered with the current revision.
+func TestWatchProgressNotifications(t *testing.T) {
+	c := startCluster(t, Options{NotifyInterval: 200 * time.Millisecond})
+	cli := c.client(c.follower())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rev := must(cli.Put(ctx, "/progress/a", "1")).Header.Revision
+	wc := cli.Watch(ctx, "/progress/", clientv3.WithPrefix(), clientv3.WithProgressNotify(), clientv3.WithRev(rev+1))
+	waitProgress := func(what string) int64 {
+		t.Helper()
+		for {
+			select {
+			case resp := <-wc:
+				if err := resp.Err(); err != nil {
+					t.Fatal(err)
+				}
+				if resp.IsProgressNotify() {
+					return resp.Header.Revision
+				}
+			case <-ctx.Done():
+				t.Fatalf("no %s", what)
+			}
+		}
+	}
+	if got := waitProgress("periodic progress notification"); got < rev {
+		t.Fatalf("progress at %d, before the last write %d", got, rev)
+	}
+	rev = must(cli.Put(ctx, "/elsewhere", "x")).Header.Revision
+	waitFor(t, "the follower to apply the write", 5*time.Second, func() bool {
+		r, _, _ := c.follower().store.KVRevision()
+		return r >= rev
+	})
+	if err := cli.RequestProgress(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if got := waitProgress("progress after a request"); got >= rev {
+			break
+		}
+	}
+}
