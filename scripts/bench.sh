@@ -90,7 +90,7 @@ cmetric() {
   echo
 } > "$tmp/BENCHMARKS.md"
 
-for section in scripts/bench-catalog.sh scripts/bench-console.sh scripts/bench-registry.sh; do
+for section in scripts/bench-catalog.sh scripts/bench-console.sh scripts/bench-registry.sh scripts/bench-etcd.sh; do
   echo "== $section" >&2
   "$section" >> "$tmp/BENCHMARKS.md"
 done
