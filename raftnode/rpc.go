@@ -82,6 +82,8 @@ func (s *rpcServer) fail(w http.ResponseWriter, err error) {
 		code = "shutdown"
 	case errors.Is(err, ErrUnknownNode):
 		code = "unknown-node"
+	case errors.Is(err, ErrUnknownOutcome):
+		code = "unknown-outcome"
 	}
 	leader, _ := s.node.raft.LeaderWithID()
 	writeJSON(w, http.StatusConflict, rpcError{Error: code, Detail: err.Error(), Leader: string(leader)})
@@ -258,6 +260,8 @@ func (e *remoteError) Unwrap() error {
 		return ErrShutdown
 	case "unknown-node":
 		return ErrUnknownNode
+	case "unknown-outcome":
+		return ErrUnknownOutcome
 	}
 	return nil
 }
