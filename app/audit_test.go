@@ -36,6 +36,7 @@ func writeSome(t *testing.T, tn *testNode) string {
 }
 
 func TestAuditRecordsEveryWrite(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	sec := writeSome(t, tn)
 	entries, head := tn.trail(sec)
@@ -66,6 +67,7 @@ func TestAuditRecordsEveryWrite(t *testing.T) {
 }
 
 func TestAuditChainDetectsEditedEntry(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	sec := writeSome(t, tn)
 	entries, _ := tn.trail(sec)
@@ -89,6 +91,7 @@ func TestAuditChainDetectsEditedEntry(t *testing.T) {
 }
 
 func TestAuditChainDetectsRemovedEntry(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	sec := writeSome(t, tn)
 	entries, _ := tn.trail(sec)
@@ -100,6 +103,7 @@ func TestAuditChainDetectsRemovedEntry(t *testing.T) {
 }
 
 func TestAuditChainDetectsRemovedLastEntry(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	sec := writeSome(t, tn)
 	_, head := tn.trail(sec)

@@ -29,6 +29,7 @@ func concretePath(p string) string {
 // against policy, for every role and for no session at all: a role the
 // policy does not allow gets 403, one it allows never gets 401 or 403.
 func TestRoleRouteMatrix(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	tokens := map[string]string{}
 	for _, role := range identity.Roles {
@@ -83,6 +84,7 @@ func bodyFor(method string) any {
 
 // TestPolicyRows pins the matrix DESIGN.md and the issue describe.
 func TestPolicyRows(t *testing.T) {
+	t.Parallel()
 	admin, orgAdmin, dev, viewer, sec, billing := identity.RoleSovereignAdmin, identity.RoleOrgAdmin, identity.RoleOrgDeveloper, identity.RoleOrgViewer, identity.RoleSecurityOfficer, identity.RoleBillingAdmin
 	rows := map[Action][]string{
 		ActionUsersRead:     {admin, orgAdmin, dev, viewer, sec},

@@ -56,6 +56,7 @@ func eventually(t *testing.T, what string, check func() bool) {
 }
 
 func TestSessionsAcrossTheCluster(t *testing.T) {
+	t.Parallel()
 	nodes := startCluster(t)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	for _, n := range nodes {
@@ -124,6 +125,7 @@ func TestSessionsAcrossTheCluster(t *testing.T) {
 }
 
 func TestTopologyShowsAStoppedNodeAsFailed(t *testing.T) {
+	t.Parallel()
 	nodes := startCluster(t)
 	tok := nodes[0].adminToken()
 	stopped := nodes[2]

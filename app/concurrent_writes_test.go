@@ -77,6 +77,7 @@ func countActions(entries []AuditEntry, action string) map[string]int {
 }
 
 func TestWritesOfDistinctRecordsNeverConflict(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	const writers, each = 32, 20
@@ -117,6 +118,7 @@ func TestWritesOfDistinctRecordsNeverConflict(t *testing.T) {
 }
 
 func TestTwoRequestsChangingTheSameRecordConflict(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 

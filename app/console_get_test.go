@@ -32,6 +32,7 @@ func sameKeys(t testing.TB, what string, m map[string]any, want ...string) {
 var consoleGETs = []string{"/api/v1/sovereign/users", "/api/v1/sovereign/catalog", "/api/v1/sovereign/settings", "/api/v1/sovereign/topology"}
 
 func TestConsoleGETsNeedASession(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	for _, p := range append(consoleGETs, "/api/v1/auth/me", "/api/v1/sovereign/audit") {
 		r := tn.get(p, "")
@@ -44,6 +45,7 @@ func TestConsoleGETsNeedASession(t *testing.T) {
 }
 
 func TestUsersShape(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	tn.addUser("viewer@sovereign.local", "org-viewer", testPassword)
 	admin := tn.adminToken()
@@ -75,6 +77,7 @@ func TestUsersShape(t *testing.T) {
 }
 
 func TestCatalogShape(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	r := tn.get("/api/v1/sovereign/catalog", tn.adminToken())
 	expectStatus(t, r, 200)
@@ -98,6 +101,7 @@ func TestCatalogShape(t *testing.T) {
 }
 
 func TestSettingsShape(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	r := tn.get("/api/v1/sovereign/settings", tn.adminToken())
 	expectStatus(t, r, 200)
@@ -112,6 +116,7 @@ func TestSettingsShape(t *testing.T) {
 }
 
 func TestTopologyShape(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	r := tn.get("/api/v1/sovereign/topology", tn.adminToken())
 	expectStatus(t, r, 200)
@@ -195,6 +200,7 @@ func labelOf(m *dto.Metric, name string) string {
 // TestUnreadableStoreAnswersEmptyShapes: a record that cannot be read
 // never turns into a 500; the console gets the empty shape, marked.
 func TestUnreadableStoreAnswersEmptyShapes(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	tn.corrupt(storage.BucketUsers, "zzz-damaged")
@@ -235,6 +241,7 @@ func TestUnreadableStoreAnswersEmptyShapes(t *testing.T) {
 // TestStaleReadWhenTheClusterCannotConfirm: with no Raft to confirm the
 // read, the node's own state is served and marked stale.
 func TestStaleReadWhenTheClusterCannotConfirm(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	if err := tn.node.Close(); err != nil {

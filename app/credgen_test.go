@@ -26,6 +26,7 @@ func (tn *testNode) patchUser(admin, id string, body map[string]any) {
 // that ends sessions ends those minted in the same second before it, which
 // a comparison of whole-second iat with the change's time let through.
 func TestSessionMintedInTheSameSecondAsAnAccountChangeIsRefused(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	u := tn.addUser("dev@sovereign.local", "org-developer", testPassword)
 	admin := tn.adminToken()
@@ -62,6 +63,7 @@ func TestSessionMintedInTheSameSecondAsAnAccountChangeIsRefused(t *testing.T) {
 // valid key but minted before sessions carried the generation is refused,
 // not read as generation 0 (which every user's counter starts at).
 func TestSessionWithoutCredentialGenerationIsRefused(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	good := tn.adminToken()
 	cs := tn.srv.console

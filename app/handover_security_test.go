@@ -31,6 +31,7 @@ func signRS256Kid(t testing.TB, key *rsa.PrivateKey, kid string, claims jwt.MapC
 // with an overlap), a token naming a kid is checked against that key only;
 // a token without one against each key; a kid no key has is refused.
 func TestHandoverKeySetSelectsByKid(t *testing.T) {
+	t.Parallel()
 	oldSK, newSK := testKeys(t)
 	ks := must(NewHandoverKeys(HandoverKey{Kid: "old", Key: &oldSK.PublicKey}, HandoverKey{Kid: "new", Key: &newSK.PublicKey}))
 	chk := HandoverCheck{Keys: ks, Issuers: []string{DefaultHandoverIssuer}, Audience: "https://console." + testFQDN}
@@ -75,6 +76,7 @@ func TestHandoverKeySetSelectsByKid(t *testing.T) {
 // TestHandoverAcceptsBothKeysOfAJWKSFileDuringRotation runs the overlap
 // through a node that read its keys from a JWK set file.
 func TestHandoverAcceptsBothKeysOfAJWKSFileDuringRotation(t *testing.T) {
+	t.Parallel()
 	oldSK, newSK := testKeys(t)
 	data, _ := json.Marshal(map[string]any{"keys": []any{jwkOf(&oldSK.PublicKey, "2026-01", "RS256"), jwkOf(&newSK.PublicKey, "2026-06", "RS256")}})
 	path := filepath.Join(t.TempDir(), "openova.jwks")
@@ -112,6 +114,7 @@ func (tn *testNode) handoverTo(host, token string) response {
 // request was sent to, and only then learns its FQDN from it. Before, the
 // audience was compared with an empty FQDN and every handover failed.
 func TestHandoverOnANodeWithoutFQDNNamesTheHostItWasSentTo(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.FQDN = ""; o.DeploymentID = "" }))
 	sk, _ := testKeys(t)
 	const fqdn = "fresh.sovereign.example"
@@ -161,6 +164,7 @@ func TestHandoverOnANodeWithoutFQDNNamesTheHostItWasSentTo(t *testing.T) {
 // disabled stays disabled; the handover is refused with its reason, the
 // refusal is in the audit trail, and a replay of the token adds nothing.
 func TestHandoverDoesNotReEnableADisabledAccount(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	sk, _ := testKeys(t)
 	admin := tn.adminToken()

@@ -51,6 +51,7 @@ func (tn *testNode) handover(token string) response {
 }
 
 func TestHandoverSignsInTheOwner(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	sk, _ := testKeys(t)
 	claims := handoverClaims()
@@ -109,6 +110,7 @@ func TestHandoverSignsInTheOwner(t *testing.T) {
 }
 
 func TestHandoverTokenAttacks(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	sk, other := testKeys(t)
 	pubDER := x509.MarshalPKCS1PublicKey(&sk.PublicKey)
@@ -202,6 +204,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestHandoverWithoutKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.HandoverKeys = nil }))
 	sk, _ := testKeys(t)
 	r := tn.handover(signRS256(t, sk, handoverClaims()))
@@ -212,6 +215,7 @@ func TestHandoverWithoutKeyIsRefused(t *testing.T) {
 }
 
 func TestReadHandoverKeyForms(t *testing.T) {
+	t.Parallel()
 	sk, other := testKeys(t)
 	pub := &sk.PublicKey
 	dir := t.TempDir()

@@ -9,6 +9,7 @@ import (
 // ends every session, those already verified and cached included, and the
 // caller's own; new sign-ins work.
 func TestRotationThatRevokesAllEndsEverySessionAtOnce(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	tn.addUser("dev@sovereign.local", "org-developer", testPassword)

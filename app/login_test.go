@@ -15,6 +15,7 @@ func (tn *testNode) tryLogin(email, password string, header map[string]string) r
 }
 
 func TestLoginSameAnswerForUnknownUserAndWrongPassword(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	u := tn.addUser("gone@sovereign.local", "org-viewer", testPassword)
 	_ = u
@@ -43,6 +44,7 @@ func TestLoginSameAnswerForUnknownUserAndWrongPassword(t *testing.T) {
 }
 
 func TestLoginThrottledPerAccount(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	for i := 0; i < 5; i++ {
 		expectStatus(t, tn.tryLogin("admin@sovereign.local", fmt.Sprintf("wrong password %d!", i), nil), 401)
@@ -63,6 +65,7 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 }
 
 func TestLoginThrottledPerClient(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	var last response
 	for i := 0; i < 31; i++ {
@@ -81,6 +84,7 @@ func TestLoginThrottledPerClient(t *testing.T) {
 }
 
 func TestLogoutEndsTheSessionEverywhere(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	tok := tn.adminToken()
 	other := tn.adminToken()
@@ -108,6 +112,7 @@ func TestLogoutEndsTheSessionEverywhere(t *testing.T) {
 }
 
 func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	u := tn.addUser("dev@sovereign.local", "org-developer", testPassword)
 	admin := tn.adminToken()
@@ -122,6 +127,7 @@ func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 }
 
 func TestKeyRotationKeepsOldSessionsUntilTheyExpire(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	old := tn.adminToken()
 	r := tn.do(req{method: http.MethodPost, path: "/api/v1/sovereign/keys/rotate", auth: old})

@@ -10,6 +10,7 @@ import (
 // applied, no audit entry appended. Before, each replay was a write and an
 // audit entry, forever.
 func TestLogoutOfAnEndedSessionWritesNothing(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	tok := tn.adminToken()
 	logout := func(auth string) {

@@ -23,6 +23,7 @@ var (
 // /metrics nor leave a label outside the fixed sets: the methods Sovereign
 // knows, the patterns of registered routes, status codes.
 func TestMetricsSurviveParallelOddRequests(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	methods := []string{"PATCH", "PROPFIND", "GARBAGE", "PUT", "DELETE", "OPTIONS", "TRACE", "MKCOL", "GETCH", "HEAD"}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
@@ -106,6 +107,7 @@ func TestMetricsSurviveParallelOddRequests(t *testing.T) {
 }
 
 func TestMethodLabelIsAFixedSet(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"GET": "GET", "PATCH": "PATCH", "GETCH": "other", "get": "other", "": "other", "PROPFIND": "other", "CONNECT": "other"} {
 		if got := methodLabel(in); got != want {
 			t.Errorf("methodLabel(%q) = %q, want %q", in, got, want)

@@ -38,6 +38,7 @@ func (b *lockedBuffer) String() string {
 // logout) with the most verbose JSON logger, then looks for each secret in
 // every form it travels in.
 func TestNoSecretInAnyLogLine(t *testing.T) {
+	t.Parallel()
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	tn := startNode(t, func(o *Options) { o.Logger = logger })

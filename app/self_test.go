@@ -8,6 +8,7 @@ import (
 func noIdentity(o *ConsoleOptions) { o.FQDN, o.DeploymentID = "", "" }
 
 func TestSelfFromConfiguration(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	r := tn.get("/api/v1/sovereign/self", "")
 	expectStatus(t, r, 200)
@@ -18,6 +19,7 @@ func TestSelfFromConfiguration(t *testing.T) {
 }
 
 func TestSelfNotASovereign(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, withConsole(noIdentity))
 	r := tn.get("/api/v1/sovereign/self", "")
 	expectStatus(t, r, http.StatusNotFound)
@@ -28,6 +30,7 @@ func TestSelfNotASovereign(t *testing.T) {
 }
 
 func TestSelfDeploymentIDNotYetStamped(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.DeploymentID = "" }))
 	r := tn.get("/api/v1/sovereign/self", "")
 	expectStatus(t, r, http.StatusServiceUnavailable)
@@ -40,6 +43,7 @@ func TestSelfDeploymentIDNotYetStamped(t *testing.T) {
 // TestSelfResolutionOrder: configuration, then the session's claims, then
 // the replicated settings.
 func TestSelfResolutionOrder(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, withConsole(noIdentity))
 	admin := tn.adminToken()
 	put := func(body map[string]any) {

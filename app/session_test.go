@@ -7,6 +7,7 @@ import (
 )
 
 func TestLoginMeLogout(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	r := tn.do(req{method: http.MethodPost, path: "/api/v1/auth/login", body: map[string]string{"email": "Admin@Sovereign.local", "password": testPassword}})
 	expectStatus(t, r, 200)
@@ -46,6 +47,7 @@ func TestLoginMeLogout(t *testing.T) {
 // string that aliases a reused request buffer; a later request with other
 // bytes in the same buffer would otherwise find the first token's claims.
 func TestCachedTokenKeysAreCopies(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	good := tn.adminToken()
 	expectStatus(t, tn.get("/api/v1/auth/me", good), 200)

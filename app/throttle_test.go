@@ -40,6 +40,7 @@ func loginFrom(t testing.TB, tn *testNode, ip, email, password string) response 
 // are refused before any hashing (429). Counting failures after the hash
 // let nearly all of them through.
 func TestSignInBurstIsCheckedOnlyUpToTheLimit(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	const burst = 30
 	statuses := make([]int, burst)
@@ -78,6 +79,7 @@ func TestSignInBurstIsCheckedOnlyUpToTheLimit(t *testing.T) {
 // spent the account's budget from their address does not lock the owner
 // out; the owner's address has its own.
 func TestOwnerSignsInFromAnotherAddressWhileAGuesserIsLimited(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	for i := range defaultSignInPolicy.PerPair {
 		expectStatus(t, loginFrom(t, tn, "127.0.0.2", "admin@sovereign.local", fmt.Sprintf("guess number %d!", i)), 401)
@@ -96,6 +98,7 @@ func TestOwnerSignsInFromAnotherAddressWhileAGuesserIsLimited(t *testing.T) {
 // addresses meets the account's overall cap, and then the account waits
 // for its window from everywhere.
 func TestAccountCapStopsGuessesSpreadOverAddresses(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	policy := defaultSignInPolicy
 	policy.PerPair, policy.PerAccount = 2, 5
@@ -129,6 +132,7 @@ func TestAccountCapStopsGuessesSpreadOverAddresses(t *testing.T) {
 // itself: simultaneous takes never pass the limit, and a slot given back
 // after its window ended changes nothing in the next one.
 func TestThrottleTakeIsAtomicAndGiveReturnsOnlyToItsWindow(t *testing.T) {
+	t.Parallel()
 	th := newThrottle(7, time.Minute)
 	now := time.Now()
 	var mu sync.Mutex
@@ -175,6 +179,7 @@ func TestThrottleTakeIsAtomicAndGiveReturnsOnlyToItsWindow(t *testing.T) {
 // it must not spend the account's budget (a flood that keeps the hasher
 // busy would otherwise lock the owner out).
 func TestAttemptTurnedAwayBeforeTheCheckCostsNoBudget(t *testing.T) {
+	t.Parallel()
 	l := newSignInLimits(defaultSignInPolicy)
 	now := time.Now()
 	for range 3 * defaultSignInPolicy.PerPair {

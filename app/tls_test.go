@@ -40,6 +40,7 @@ func handshake(addr string, min, max uint16, cfg *tls.Config) error {
 // (the configuration serve gives it, here serving the real server) and the
 // etcd endpoint speak TLS 1.2 and 1.3 only; the peer listener TLS 1.3 only.
 func TestEveryTLSListenerRefusesVersionsBelow12(t *testing.T) {
+	t.Parallel()
 	pki := testPKIFor(t, "n1")
 	tn := startNode(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

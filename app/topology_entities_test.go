@@ -6,6 +6,7 @@ import "testing"
 // exactly its own fields and the id of its parent, as it did before the
 // entities came to embed the specs that GET /topology shows.
 func TestTopologyEntitiesKeepTheirWireShape(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	const base = "/api/v1/sovereign/topology"

@@ -46,6 +46,7 @@ func expectConsoleHeaders(t *testing.T, r response) {
 }
 
 func TestConsoleDeepLinksServeTheIndexUncached(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	index, err := fs.ReadFile(sovembed.Console(), "index.html")
 	if err != nil {
@@ -72,6 +73,7 @@ func TestConsoleDeepLinksServeTheIndexUncached(t *testing.T) {
 }
 
 func TestAPIPathsKeepTheirJSON404(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	for _, p := range []string{
 		"/api", "/api/", "/api/v1/sovereign/nope", "/API/v1/nope", "/auth", "/auth/nope", "/metrics/x",
@@ -100,6 +102,7 @@ func TestAPIPathsKeepTheirJSON404(t *testing.T) {
 }
 
 func TestHashedAssetsAreImmutableAndPrecompressed(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	build := sovembed.Console()
 	for _, name := range consoleAssets(t) {
@@ -147,6 +150,7 @@ func TestHashedAssetsAreImmutableAndPrecompressed(t *testing.T) {
 }
 
 func TestAcceptEncodingIsRead(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		header, coding string
 		want           bool

@@ -25,6 +25,7 @@ func expectField(t testing.TB, r response, field string) {
 }
 
 func TestUserWrites(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	const users = "/api/v1/sovereign/users"
@@ -72,6 +73,7 @@ func TestUserWrites(t *testing.T) {
 }
 
 func TestSettingsWrites(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.DeploymentID = ""; o.Provider = "" }))
 	admin := tn.adminToken()
 	const p = "/api/v1/sovereign/settings"
@@ -92,6 +94,7 @@ func TestSettingsWrites(t *testing.T) {
 }
 
 func TestTopologyWrites(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	const base = "/api/v1/sovereign/topology"
@@ -153,6 +156,7 @@ func TestTopologyWrites(t *testing.T) {
 }
 
 func TestCatalogPublish(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	published := func() map[string]bool {
@@ -188,6 +192,7 @@ func TestCatalogPublish(t *testing.T) {
 }
 
 func TestCrossSiteWritesAreRefused(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	tok := tn.adminToken()
 	body := map[string]any{"marketplaceEnabled": true}
@@ -216,6 +221,7 @@ func TestCrossSiteWritesAreRefused(t *testing.T) {
 }
 
 func TestBodiesAreBoundedAndJSON(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t)
 	admin := tn.adminToken()
 	// The server refuses a body over 1 MiB from its Content-Length, before
