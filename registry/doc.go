@@ -13,8 +13,10 @@
 // Names are those the images and charts were published under
 // (ghcr.io/openova-io/bp-cilium, docker.io/library/nginx), decided by
 // bundle.PublishedName; a request names a repository either in full
-// (/v2/ghcr.io/openova-io/bp-cilium/...) or as a containerd mirror sends it
-// (/v2/openova-io/bp-cilium/...?ns=ghcr.io).
+// (/v2/ghcr.io/openova-io/bp-cilium/...), as a containerd mirror sends it
+// (/v2/openova-io/bp-cilium/...?ns=ghcr.io), or, for a client pointed at
+// the node itself (helm pull oci://NODE/openova-io/bp-cilium), by its path
+// alone when only one registry host holds that path.
 //
 // What it must never do:
 //   - change the layout: every write method (push, mount, delete) answers

@@ -144,6 +144,12 @@ func (ix *index) lookup(name, ns string) (string, *repository, *apiError) {
 			return c, repo, nil
 		}
 	}
+	// A client pointed at the node itself (helm pull oci://NODE/org/chart)
+	// names no host: the one repository of that path is meant, whichever
+	// registry it was published on.
+	if full := ix.byPath[name]; ns == "" && len(full) == 1 {
+		return full[0], ix.repos[full[0]], nil
+	}
 	if ix.problem != "" {
 		e := notFound(codeNameUnknown, ix.problem)
 		return "", nil, &e

@@ -31,6 +31,9 @@ const (
 type index struct {
 	// repos by full name (ghcr.io/openova-io/bp-cilium).
 	repos map[string]*repository
+	// byPath lists the full names of each repository path without its
+	// registry host (openova-io/bp-cilium -> ghcr.io/openova-io/bp-cilium).
+	byPath map[string][]string
 	// manifests by digest: every manifest and index the layout reaches.
 	manifests map[string]*manifest
 	// referrers by the digest of their subject.
@@ -83,6 +86,7 @@ func buildIndex(dir, installedFile string) *index {
 		manifests: map[string]*manifest{},
 		referrers: map[string][]v1.Descriptor{},
 		usedBy:    map[string]string{},
+		byPath:    map[string][]string{},
 		dir:       dir,
 	}
 	if installedFile != "" {
@@ -113,7 +117,9 @@ func buildIndex(dir, installedFile string) *index {
 		}
 		ix.reach(r, d.Digest.String())
 	}
-	for _, r := range ix.repos {
+	for full, r := range ix.repos {
+		_, path, _ := strings.Cut(full, "/")
+		ix.byPath[path] = append(ix.byPath[path], full)
 		for t := range r.tags {
 			r.sorted = append(r.sorted, t)
 		}

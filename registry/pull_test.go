@@ -103,6 +103,8 @@ func TestMirrorRequestsNameTheRepositoryUnderNS(t *testing.T) {
 		{"/v2/library/busybox/manifests/1.36", in.busybox},
 		{"/v2/docker.io/library/busybox/manifests/1.36", in.busybox},
 		{"/v2/openova-io/bp-demo/manifests/" + chartTag + "?ns=ghcr.io", in.chart},
+		{"/v2/openova-io/bp-demo/manifests/" + chartTag, in.chart}, // helm pull oci://NODE/openova-io/bp-demo
+		{"/v2/openova-io/app/manifests/" + appTag, in.app},
 	} {
 		resp, body := s.do(t, http.MethodGet, c.path, "Accept", "*/*")
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Docker-Content-Digest") != c.want.String() {
