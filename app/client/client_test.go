@@ -22,35 +22,28 @@ import (
 
 const password = "correct horse battery staple"
 
-// node runs a real node and serves its API over HTTPS with a cluster CA
+// node runs a node (an in-memory member over a real store) and serves its
+// API over HTTPS with a cluster CA
 // and over plain HTTP; it returns both URLs and the CA file.
 func node(t *testing.T) (httpURL, httpsURL, caFile string) {
 	t.Helper()
 	dir := t.TempDir()
-	caCert, caKey, err := raftnode.NewCA("hz-fsn")
+	ca, err := raftnode.NewTestCA("hz-fsn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, csr, _ := raftnode.NewNodeKey("n1")
-	crt, err := raftnode.IssueNodeCert(caCert, caKey, csr, "n1", raftnode.NamesFor("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki, err := raftnode.NewPKI(caCert, crt, key)
+	pki, err := ca.NodePKI("n1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	caFile = filepath.Join(dir, "ca.crt")
-	os.WriteFile(caFile, caCert, 0o600)
+	os.WriteFile(caFile, ca.CertPEM, 0o600)
 
 	st, err := storage.Open(filepath.Join(dir, "state.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	raftAddr := l.Addr().String()
-	l.Close()
-	n, err := raftnode.Open(raftnode.Config{NodeID: "n1", Dir: filepath.Join(dir, "raft"), Bind: raftAddr, PKI: pki}, st)
+	n, err := raftnode.NewInmemNetwork().Open(raftnode.Config{NodeID: "n1", PKI: pki}, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +66,7 @@ func node(t *testing.T) (httpURL, httpsURL, caFile string) {
 		if time.Now().After(deadline) {
 			t.Fatal("not ready")
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	hash, _ := identity.HashPassword(password)
 	if _, err := identity.NewDirectory(n, st).Create(context.Background(), identity.User{Email: client.DefaultEmail, Role: identity.RoleSovereignAdmin, PasswordHash: hash}); err != nil {
