@@ -23,8 +23,8 @@ import (
 const password = "correct horse battery staple"
 
 // node runs a node (an in-memory member over a real store) and serves its
-// API over HTTPS with a cluster CA
-// and over plain HTTP; it returns both URLs and the CA file.
+// API over HTTPS with a cluster CA and over plain HTTP; it returns both URLs
+// and the CA file.
 func node(t *testing.T) (httpURL, httpsURL, caFile string) {
 	t.Helper()
 	dir := t.TempDir()
