@@ -39,7 +39,7 @@ func TestSkopeoInspectsAndCopiesEveryImageWithTheLayoutDigests(t *testing.T) {
 	bin := skopeo(t)
 	s, in := serveInstalled(t)
 	certs := "--cert-dir=" + s.caDir
-	for _, c := range []struct {
+	cases := []struct {
 		name   string
 		ref    string
 		digest v1.Hash
@@ -50,15 +50,39 @@ func TestSkopeoInspectsAndCopiesEveryImageWithTheLayoutDigests(t *testing.T) {
 		{"docker hub short name", "library/busybox:1.36", in.busybox, false},
 		{"multi-arch index", multiRepo + ":" + multiTag, in.multi, true},
 		{"helm chart", chartRepo + ":" + chartTag, in.chart, false},
-		{"referrer by digest", appRepo + "@" + in.sig.String(), in.sig, false},
-	} {
+		{"signature by digest", appRepo + "@" + in.sig.String(), in.sig, false},
+		{"sbom by digest", appRepo + "@" + in.sbom.String(), in.sbom, false},
+	}
+	// The cases cover every named entry of the installed layout.
+	covered := map[v1.Hash]bool{}
+	for _, c := range cases {
+		covered[c.digest] = true
+	}
+	p, err := layout.FromPath(in.ociDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ii, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := ii.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range im.Manifests {
+		if !covered[d.Digest] {
+			t.Errorf("%s (%v) of the installed layout has no case", d.Digest, d.Annotations)
+		}
+	}
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			src := "docker://" + s.host + "/" + c.ref
 			raw := runSkopeo(t, bin, "inspect", "--raw", certs, src)
 			if got := (v1.Hash{Algorithm: "sha256", Hex: sha256Hex(raw)}); got != c.digest {
 				t.Fatalf("skopeo inspect --raw %s: manifest digest %s, the layout has %s", src, got, c.digest)
 			}
-			if !c.index && c.name != "helm chart" && c.name != "referrer by digest" {
+			if !c.index && c.name != "helm chart" && !strings.HasSuffix(c.name, "by digest") {
 				var info struct{ Digest string }
 				if err := json.Unmarshal(runSkopeo(t, bin, "inspect", certs, src), &info); err != nil {
 					t.Fatal(err)
