@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/openova-io/sovereign/app/identity"
 )
 
 // The console API's busiest reads under concurrent load over real sockets,
@@ -128,6 +129,10 @@ func BenchmarkConsoleRead(b *testing.B) {
 // one lane) plus the Raft write that records the sign-in and its audit
 // entry. It reports p50 and p99.
 func BenchmarkLogin(b *testing.B) {
+	// The real cost, not the cheap one TestMain sets for the tests.
+	cheap := identity.DefaultParams
+	identity.DefaultParams = identity.RecommendedParams
+	defer func() { identity.DefaultParams = cheap }()
 	tn := startNode(b)
 	tn.srv.console.limits.clients = newThrottle(1<<30, time.Minute)
 	tn.adminToken() // the first sign-in also creates the signing key

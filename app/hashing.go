@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/openova-io/sovereign/app/identity"
@@ -22,9 +24,21 @@ const (
 	hashQueuePerSlot = 16
 )
 
+// hashSlots is how many hashes of perHash bytes run at once on cpus cores
+// under the process's memory limit (GOMEMLIMIT; math.MaxInt64 when none):
+// one a core, at most maxHashesAtOnce, and at most half the limit, but one
+// always.
+func hashSlots(cpus int, memoryLimit, perHash int64) int {
+	slots := min(max(1, cpus), maxHashesAtOnce)
+	if memoryLimit < math.MaxInt64 {
+		slots = max(1, min(slots, int(memoryLimit/2/perHash)))
+	}
+	return slots
+}
+
 // newHasher returns the console's hasher and registers its gauge.
 func newHasher(reg *prometheus.Registry) *identity.Hasher {
-	slots := min(max(1, runtime.NumCPU()), maxHashesAtOnce)
+	slots := hashSlots(runtime.NumCPU(), debug.SetMemoryLimit(-1), int64(identity.DefaultParams.Memory)<<10)
 	h := identity.NewHasher(slots, slots*hashQueuePerSlot)
 	if reg != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

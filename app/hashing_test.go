@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -111,4 +112,23 @@ func TestSignInAnswers503WithRetryAfterWhenTheHashQueueIsFull(t *testing.T) {
 	expectStatus(t, <-slow, http.StatusOK)
 	// With the slot free again, sign-ins go through.
 	expectStatus(t, tn.tryLogin("admin@sovereign.local", testPassword, nil), http.StatusOK)
+}
+
+func TestHashSlotsFollowCoresAndTheMemoryLimit(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		cpus  int
+		limit int64
+		want  int
+	}{
+		{1, math.MaxInt64, 1},
+		{2, math.MaxInt64, 2},
+		{64, math.MaxInt64, maxHashesAtOnce},
+		{8, 100 * mib, 2}, // half of 100 MiB holds two hashes of 19 MiB
+		{8, 10 * mib, 1},  // never none
+	} {
+		if got := hashSlots(c.cpus, c.limit, 19*mib); got != c.want {
+			t.Errorf("%d cores, limit %d MiB: %d slots, want %d", c.cpus, c.limit/mib, got, c.want)
+		}
+	}
 }
