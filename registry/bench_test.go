@@ -2,8 +2,9 @@ package registry
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -295,9 +296,9 @@ func serveFromEnv() {
 	}
 	fmt.Println(ln.Addr().String())
 	fmt.Println(caDir)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { io.Copy(io.Discard, os.Stdin); cancel() }()
-	if err := reg.Serve(ctx, ln, serverTLS); err != nil {
+	srv := reg.Server()
+	go func() { io.Copy(io.Discard, os.Stdin); srv.Close() }()
+	if err := srv.Serve(tls.NewListener(ln, TLSConfig(serverTLS))); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

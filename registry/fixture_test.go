@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -316,12 +317,17 @@ func serve(t testing.TB, opts Options) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	// As node/registry.go serves it.
+	srv := reg.Server()
 	done := make(chan error, 1)
-	go func() { done <- reg.Serve(ctx, ln, serverTLS) }()
+	go func() { done <- srv.Serve(tls.NewListener(ln, TLSConfig(serverTLS))) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("serve: %v", err)
 		}
 	})

@@ -1,11 +1,8 @@
 package registry
 
 import (
-	"context"
 	"crypto/tls"
-	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 )
@@ -32,35 +29,4 @@ func TLSConfig(base *tls.Config) *tls.Config {
 	cfg := base.Clone()
 	cfg.NextProtos = []string{"http/1.1"}
 	return cfg
-}
-
-// Serve answers the distribution API on ln over TLS with tlsConfig until
-// ctx ends, then lets requests in flight finish for a few seconds.
-func (r *Registry) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
-	if tlsConfig == nil {
-		return errors.New("registry: no TLS configuration: the registry serves only over TLS")
-	}
-	srv := r.Server()
-	served := make(chan struct{})
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		select {
-		case <-ctx.Done():
-		case <-served:
-			return
-		}
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if srv.Shutdown(shutdown) != nil {
-			srv.Close()
-		}
-	}()
-	err := srv.Serve(tls.NewListener(ln, TLSConfig(tlsConfig)))
-	close(served)
-	<-drained
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
-	}
-	return err
 }
