@@ -15,16 +15,21 @@ type accepts struct {
 }
 
 // parseAccept reads every Accept header (a client may send several, each
-// a comma-separated list); a type with q=0 is refused. No header at all
-// accepts anything.
+// a comma-separated list); a type with q=0 is refused. No header, or one
+// that lists no type, accepts anything.
 func parseAccept(req *http.Request) accepts {
 	vals := req.Header.Values("Accept")
-	a := accepts{any: len(vals) == 0, types: map[string]bool{}}
+	a := accepts{types: map[string]bool{}}
+	listed := 0
 	for _, v := range vals {
 		for _, item := range strings.Split(v, ",") {
 			mt, params, _ := strings.Cut(item, ";")
 			mt = strings.ToLower(strings.TrimSpace(mt))
-			if mt == "" || refusedByQ(params) {
+			if mt == "" {
+				continue
+			}
+			listed++
+			if refusedByQ(params) {
 				continue
 			}
 			if mt == "*/*" || mt == "application/*" {
@@ -33,7 +38,7 @@ func parseAccept(req *http.Request) accepts {
 			a.types[mt] = true
 		}
 	}
-	if len(vals) > 0 && len(a.types) == 0 {
+	if listed == 0 {
 		a.any = true
 	}
 	return a
