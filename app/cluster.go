@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,12 +18,15 @@ import (
 // tokens, membership and snapshots an administrator manages.
 func (s *Server) clusterRoutes() {
 	s.handle(fiber.MethodGet, raftnode.JoinCAPath, actionPublic, s.clusterCA)
+	s.handle(fiber.MethodPost, raftnode.JoinChallengePath, actionPublic, s.clusterJoinChallenge)
 	s.handle(fiber.MethodPost, raftnode.JoinPath, actionPublic, s.clusterJoin)
 	s.handle(fiber.MethodGet, "/api/v1/cluster/status", ActionClusterRead, s.clusterStatus)
 	s.handle(fiber.MethodGet, "/api/v1/cluster/tokens", ActionClusterRead, s.tokenList)
 	s.handle(fiber.MethodPost, "/api/v1/cluster/tokens", ActionClusterWrite, s.tokenCreate)
 	s.handle(fiber.MethodDelete, "/api/v1/cluster/tokens/:id", ActionClusterWrite, s.tokenRevoke)
 	s.handle(fiber.MethodDelete, "/api/v1/cluster/members/:id", ActionClusterWrite, s.memberRemove)
+	s.handle(fiber.MethodGet, "/api/v1/cluster/certificates", ActionClusterRead, s.certList)
+	s.handle(fiber.MethodDelete, "/api/v1/cluster/certificates/:serial", ActionClusterWrite, s.certRevoke)
 	s.handle(fiber.MethodPost, "/api/v1/cluster/leadership", ActionClusterWrite, s.leadershipTransfer)
 	s.handle(fiber.MethodGet, "/api/v1/cluster/snapshot", ActionClusterWrite, s.snapshotSave)
 }
@@ -32,24 +36,68 @@ func (s *Server) clusterCA(c *fiber.Ctx) error {
 	return c.Send(s.opts.Node.CACert())
 }
 
-func (s *Server) clusterJoin(c *fiber.Ctx) error {
+// joinOverTLS refuses a join call that did not come over HTTPS.
+func joinOverTLS(c *fiber.Ctx) error {
 	if !c.Context().IsTLS() {
 		return fiber.NewError(fiber.StatusBadRequest, "join over HTTPS only: the token's secret must not cross the network in clear; use the member's --https address")
+	}
+	return nil
+}
+
+// joinRefused answers a refused join call, or passes any other error on.
+func (s *Server) joinRefused(c *fiber.Ctx, err error, node, region string) error {
+	var je *raftnode.JoinError
+	if errors.As(err, &je) {
+		s.logger.Warn("refused a join", "node", node, "region", region, "reason", je.Code, "remote", c.IP())
+		return c.Status(je.Status).JSON(je)
+	}
+	return unavailable(c, err)
+}
+
+// clusterJoinChallenge is a joining node's first call: this member proves
+// that it knows the node's token before the node sends its secret.
+func (s *Server) clusterJoinChallenge(c *fiber.Ctx) error {
+	if err := joinOverTLS(c); err != nil {
+		return err
+	}
+	var ch raftnode.JoinChallenge
+	if err := decodeBody(c, &ch); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	answer, err := s.opts.Node.AnswerJoinChallenge(ctx, ch)
+	if err != nil {
+		return s.joinRefused(c, err, "", "")
+	}
+	return c.JSON(answer)
+}
+
+// clusterJoin admits a node; the certificate it is issued is recorded and
+// audited in one batch, through the console's own commit.
+func (s *Server) clusterJoin(c *fiber.Ctx) error {
+	if err := joinOverTLS(c); err != nil {
+		return err
 	}
 	var req raftnode.JoinRequest
 	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
+	tokenID, _, _ := strings.Cut(req.Token, ".")
 	ctx, cancel := context.WithTimeout(c.UserContext(), 15*time.Second)
 	defer cancel()
-	resp, err := s.opts.Node.HandleJoin(ctx, req)
-	var je *raftnode.JoinError
-	if errors.As(err, &je) {
-		s.logger.Warn("refused a join", "node", req.Node, "region", req.Region, "reason", je.Code, "remote", c.IP())
-		return c.Status(je.Status).JSON(je)
+	record := func(ctx context.Context, cert raftnode.IssuedCert, build func() ([]storage.Command, error)) error {
+		return s.console.commitCtx(ctx, c, "join token "+tokenID, func() (change, error) {
+			ops, err := build()
+			if err != nil {
+				return change{}, err
+			}
+			return change{ops: ops, action: "cluster.member.join", target: "node/" + cert.Name + "/cert/" + cert.Serial}, nil
+		})
 	}
+	resp, err := s.opts.Node.HandleJoin(ctx, req, record)
 	if err != nil {
-		return unavailable(c, err)
+		return s.joinRefused(c, err, req.Node, req.Region)
 	}
 	return c.JSON(resp)
 }
@@ -96,6 +144,9 @@ type tokenRequest struct {
 	Description string `json:"description"`
 }
 
+// tokenCreate makes a join token. It lives raftnode.DefaultTokenTTL
+// unless the request says otherwise, and never longer than
+// raftnode.MaxTokenTTL.
 func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	var req tokenRequest
 	if len(c.Body()) > 0 {
@@ -103,12 +154,15 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	var ttl time.Duration
+	ttl := raftnode.DefaultTokenTTL
 	if req.TTL != "" {
 		var err error
-		if ttl, err = time.ParseDuration(req.TTL); err != nil || ttl < 0 {
-			return badField("ttl", "a duration such as 24h or 30m, or empty for no expiry")
+		if ttl, err = time.ParseDuration(req.TTL); err != nil || ttl <= 0 {
+			return badField("ttl", "a duration such as 24h or 30m, at most 168h (7 days); leave it out for 24h")
 		}
+	}
+	if ttl > raftnode.MaxTokenTTL {
+		return badField("ttl", "a join token lives at most 168h (7 days); ask for less, and create a new token when it expires")
 	}
 	if len(req.Description) > 200 {
 		return badField("description", "at most 200 characters")
@@ -141,6 +195,44 @@ func (s *Server) tokenRevoke(c *fiber.Ctx) error {
 			return change{}, err
 		}
 		return change{ops: []storage.Command{cmd}, action: "cluster.token.revoke", target: "token/" + id}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) certList(c *fiber.Ctx) error {
+	if !wantsStale(c) {
+		if err := s.console.hardReadBarrier(c); err != nil {
+			return err
+		}
+	}
+	certs, err := s.opts.Node.Certificates()
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"certificates": certs})
+}
+
+// certRevoke revokes one certificate by its serial: every node's
+// handshakes refuse it from then on and cut the connections open with it.
+// A serial revoked already answers 204 and writes nothing.
+func (s *Server) certRevoke(c *fiber.Ctx) error {
+	serial := c.Params("serial")
+	err := s.console.commit(c, sessionOf(c).Email, func() (change, error) {
+		cmd, norm, err := s.opts.Node.RevokeCertCommand(serial)
+		switch {
+		case errors.Is(err, raftnode.ErrSerialFormat):
+			return change{}, badField("serial", "%v", err)
+		case errors.Is(err, raftnode.ErrMemberCert):
+			return change{}, fiber.NewError(fiber.StatusConflict, err.Error())
+		case err != nil:
+			return change{}, err
+		case cmd.Op == 0:
+			return change{}, nil // revoked already
+		}
+		return change{ops: []storage.Command{cmd}, action: "cluster.cert.revoke", target: "cert/" + norm}, nil
 	})
 	if err != nil {
 		return err

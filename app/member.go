@@ -43,9 +43,14 @@ type ClusterMember interface {
 	// AppliedMembers lists the members this node last knew of, asking no one.
 	AppliedMembers() ([]raftnode.PeerStatus, error)
 	CACert() []byte
-	HandleJoin(ctx context.Context, req raftnode.JoinRequest) (raftnode.JoinResponse, error)
+	AnswerJoinChallenge(ctx context.Context, ch raftnode.JoinChallenge) (raftnode.JoinChallengeAnswer, error)
+	HandleJoin(ctx context.Context, req raftnode.JoinRequest, record raftnode.Recorder) (raftnode.JoinResponse, error)
 	Remove(ctx context.Context, id string) error
 	TransferLeadership(ctx context.Context, id string) error
+	// Certificates lists what the cluster CA signed; RevokeCertCommand is
+	// the command that revokes one serial, for the caller to commit.
+	Certificates() ([]raftnode.IssuedCert, error)
+	RevokeCertCommand(serial string) (storage.Command, string, error)
 }
 
 // JoinTokens lists, makes and revokes the cluster's join tokens; the

@@ -12,8 +12,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// `sovereign cluster status|remove|transfer-leader` see and change the
-// members of a region's cluster through any member's API.
+// `sovereign cluster status|remove|transfer-leader|certs|revoke-cert` see
+// and change the members of a region's cluster, and the certificates its
+// CA signed, through any member's API.
 
 func newClusterCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -21,7 +22,7 @@ func newClusterCmd() *cobra.Command {
 		Short: "See and change the members of this region's cluster (talks to a node's API)",
 	}
 	client.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newClusterStatusCmd(), newClusterRemoveCmd(), newClusterTransferCmd())
+	cmd.AddCommand(newClusterStatusCmd(), newClusterRemoveCmd(), newClusterTransferCmd(), newClusterCertsCmd(), newClusterRevokeCertCmd())
 	return cmd
 }
 
@@ -71,6 +72,42 @@ func newClusterStatusCmd() *cobra.Command {
 func newClusterRemoveCmd() *cobra.Command {
 	return newDeleteCmd("remove NODE", "Remove a member from the cluster; it stops and never elects itself",
 		"/api/v1/cluster/members/", "removed")
+}
+
+func newClusterCertsCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "certs",
+		Short: "List the certificates the cluster CA signed: serial, holder, how, and whether revoked",
+		Args:  cobra.NoArgs,
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
+			var out struct {
+				Certificates []raftnode.IssuedCert `json:"certificates"`
+			}
+			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/certificates", nil, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "SERIAL\tHOLDER\tKIND\tISSUED\tVIA\tSTATE")
+				for _, ct := range out.Certificates {
+					state := "valid"
+					if ct.Revoked {
+						state = "revoked"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.Serial, ct.Name, ct.Kind, ct.Issued.Format(time.RFC3339), ct.Via, state)
+				}
+				tw.Flush()
+			})
+		}),
+	}
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
+}
+
+func newClusterRevokeCertCmd() *cobra.Command {
+	return newDeleteCmd("revoke-cert SERIAL", "Revoke one certificate by its serial (hex); every node refuses it and cuts its connections. A member's certificate is revoked by removing the member",
+		"/api/v1/cluster/certificates/", "revoked certificate")
 }
 
 func newClusterTransferCmd() *cobra.Command {

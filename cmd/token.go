@@ -55,7 +55,7 @@ func newTokenCreateCmd() *cobra.Command {
 			})
 		}),
 	}
-	cmd.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid; 0 for until revoked")
+	cmd.Flags().DurationVar(&ttl, "ttl", raftnode.DefaultTokenTTL, "how long the token is valid, at most 168h (7 days)")
 	cmd.Flags().StringVar(&description, "description", "", "what the token is for")
 	addOutputFlag(cmd.Flags().StringVarP, &output)
 	return cmd

@@ -159,7 +159,7 @@ func BenchmarkJoin100k(b *testing.B) {
 		c.addrs[name] = freeAddr(b)
 		start := time.Now()
 		c.start(name, true)
-		if err := leader.AddNonvoter(context.Background(), name, c.addrs[name]); err != nil {
+		if err := leader.AdmitTestMember(context.Background(), c.nodes[name].Node); err != nil {
 			b.Fatal(err)
 		}
 		n := c.nodes[name]

@@ -22,11 +22,12 @@ type cluster struct {
 	nodes map[string]*testNode
 	dirs  map[string]string
 	addrs map[string]string
+	pkis  map[string]*PKI
 }
 
 func newCluster(t testing.TB, names ...string) *cluster {
 	t.Helper()
-	c := &cluster{t: t, ca: newTestCA(t), nodes: map[string]*testNode{}, dirs: map[string]string{}, addrs: map[string]string{}}
+	c := &cluster{t: t, ca: newTestCA(t), nodes: map[string]*testNode{}, dirs: map[string]string{}, addrs: map[string]string{}, pkis: map[string]*PKI{}}
 	for i, name := range names {
 		c.dirs[name] = t.TempDir()
 		c.addrs[name] = freeAddr(t)
@@ -35,7 +36,7 @@ func newCluster(t testing.TB, names ...string) *cluster {
 	first := c.nodes[names[0]]
 	waitReady(t, first.Node)
 	for _, name := range names[1:] {
-		if err := first.AddNonvoter(context.Background(), name, c.addrs[name]); err != nil {
+		if err := first.AdmitTestMember(context.Background(), c.nodes[name].Node); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,12 +49,21 @@ func newCluster(t testing.TB, names ...string) *cluster {
 	return c
 }
 
+// pki is name's identity, the same at every start: the cluster records a
+// member's certificate when it admits it.
+func (c *cluster) pki(name string) *PKI {
+	if c.pkis[name] == nil {
+		c.pkis[name] = c.ca.pki(c.t, name)
+	}
+	return c.pkis[name]
+}
+
 func (c *cluster) start(name string, join bool) {
 	st, err := storage.Open(filepath.Join(c.dirs[name], "state.db"), storage.Options{})
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	n, err := Open(Config{NodeID: name, Dir: filepath.Join(c.dirs[name], "raft"), Bind: c.addrs[name], PKI: c.ca.pki(c.t, name), Join: join}, st)
+	n, err := Open(Config{NodeID: name, Dir: filepath.Join(c.dirs[name], "raft"), Bind: c.addrs[name], PKI: c.pki(name), Join: join}, st)
 	if err != nil {
 		st.Close()
 		c.t.Fatal(err)
@@ -305,7 +315,7 @@ func TestDeadPeerIsRemovedButNeverBelowQuorum(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := Open(Config{NodeID: name, Dir: filepath.Join(c.dirs[name], "raft"), Bind: c.addrs[name], PKI: c.ca.pki(t, name), RemoveDeadAfter: 3 * time.Second}, st)
+		n, err := Open(Config{NodeID: name, Dir: filepath.Join(c.dirs[name], "raft"), Bind: c.addrs[name], PKI: c.pki(name), RemoveDeadAfter: 3 * time.Second}, st)
 		if err != nil {
 			t.Fatal(err)
 		}

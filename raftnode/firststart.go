@@ -79,11 +79,13 @@ func Join(ctx context.Context, dir, memberURL, token string, m Member) (*PKI, er
 	if err != nil {
 		return nil, err
 	}
-	pki, err := newPKI([]byte(resp.CA), []byte(resp.Certificate), key)
+	// The CA saved is the certificate checked against the token, never
+	// what else the answer carries.
+	pki, err := newPKI(resp.caPEM, []byte(resp.Certificate), key)
 	if err != nil {
 		return nil, err
 	}
-	if err := savePKI(dir, []byte(resp.CA), []byte(resp.Certificate), key); err != nil {
+	if err := savePKI(dir, resp.caPEM, []byte(resp.Certificate), key); err != nil {
 		return nil, fmt.Errorf("save TLS identity: %w", err)
 	}
 	return pki, nil

@@ -142,6 +142,13 @@ func (m *inmemNet) dialRPC(addr string, timeout time.Duration) (net.Conn, error)
 	return nil, &net.OpError{Op: "dial", Net: "inmem", Addr: inmemAddr(addr), Err: errors.New("member not accepting calls")}
 }
 
+func (m *inmemNet) dialRemoved(addr string, timeout time.Duration) (net.Conn, error) {
+	return m.dialRPC(addr, timeout)
+}
+
+// cutRevoked has nothing to do: in-memory members show no certificates.
+func (m *inmemNet) cutRevoked() {}
+
 func (m *inmemNet) Close() error {
 	m.nw.leave(m.addr)
 	return nil

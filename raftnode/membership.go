@@ -34,13 +34,19 @@ func (n *Node) Promote(ctx context.Context, id string) error {
 		})
 }
 
-// Remove takes a node out of the cluster. Removing the leader makes it
-// hand over leadership first.
+// Remove takes a node out of the cluster and revokes its certificates.
+// Removing the leader makes it hand over leadership first. A node that is
+// no longer a member but still holds a certificate not revoked (a removal
+// cut short) has it revoked: calling Remove again finishes the job.
 func (n *Node) Remove(ctx context.Context, id string) error {
 	if _, ok, err := n.server(id); err != nil {
 		return err
 	} else if !ok {
-		return fmt.Errorf("%w: %s", ErrUnknownNode, id)
+		if ops, err := n.revokeNodeOps(id); err != nil {
+			return err
+		} else if len(ops) == 0 {
+			return fmt.Errorf("%w: %s", ErrUnknownNode, id)
+		}
 	}
 	return n.onLeader(ctx,
 		func(ctx context.Context) error { return n.removeLocal(ctx, id) },
@@ -104,11 +110,20 @@ func (n *Node) promoteLocal(ctx context.Context, id string) error {
 	return nil
 }
 
+// removeLocal removes a member, on the leader, in three steps. First one
+// batch revokes every certificate of its name and drops its member record:
+// from then on every handshake with it fails, the connections open with it
+// are cut, and it can call nothing. Then the configuration leaves it out
+// (Raft's own entry, which no batch of the state machine can share). Last,
+// it is told, so that it stops. A removal cut short anywhere is finished
+// by calling it again.
 func (n *Node) removeLocal(ctx context.Context, id string) error {
-	if _, ok, err := n.server(id); err != nil {
+	s, ok, err := n.server(id)
+	if err != nil {
 		return err
-	} else if !ok {
-		return nil // already gone: a retried removal
+	}
+	if !ok {
+		return n.revokeMember(ctx, id) // a retried removal: finish the revocation
 	}
 	if id == n.cfg.NodeID {
 		// The leader leaves last: hand over, and let the new leader remove it.
@@ -117,22 +132,22 @@ func (n *Node) removeLocal(ctx context.Context, id string) error {
 		}
 		return ErrNotLeader
 	}
-	s, _, _ := n.server(id)
+	if err := n.revokeMember(ctx, id); err != nil {
+		return err
+	}
 	if err := waitFuture(ctx, n.raft.RemoveServer(raft.ServerID(id), 0, timeoutOf(ctx))); err != nil {
 		return n.mapError(err)
 	}
 	n.logger.Info("removed from the cluster", "node", id)
 	// A removed follower never receives the entry that removes it; tell
 	// it, so it stops at once. If it is unreachable now, the others ignore
-	// its votes (pre-vote) and it learns when it next starts.
+	// its votes (pre-vote) and refuse its certificate.
 	nctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if err := n.peers.call(nctx, "POST", string(s.Address), "/v1/members/removed", memberRequest{ID: id}, nil); err != nil {
+	tell := newPeerClientDialing(n.net.dialRemoved)
+	defer tell.close()
+	if err := tell.call(nctx, "POST", string(s.Address), "/v1/members/removed", memberRequest{ID: id}, nil); err != nil {
 		n.logger.Warn("could not tell the removed node", "node", id, "error", err)
-	}
-	// Only then revoke its certificate, which ends every handshake with it.
-	if err := n.revokeMember(ctx, id); err != nil {
-		n.logger.Warn("could not revoke the removed node's certificate", "node", id, "error", err)
 	}
 	return nil
 }

@@ -25,15 +25,31 @@ const handshakeTimeout = 5 * time.Second
 // mux accepts TLS connections from peers and hands each to the listener of
 // its protocol. A peer without a certificate from the cluster CA fails the
 // handshake and is dropped before it can send a byte of either protocol.
+// It keeps every connection it accepted or dialed, with the certificate
+// of the peer at its other end, so that a certificate revoked later cuts
+// the connections already open with it (cutRevoked, and every
+// sweepInterval).
 type mux struct {
 	ln     net.Listener
 	tls    *tls.Config
 	client *tls.Config
-	logger *slog.Logger
-	raft   *muxListener
-	rpc    *muxListener
-	wg     sync.WaitGroup
+	// unchecked dials without the check of the peer's certificate beyond
+	// the CA's signature: only to tell a removed node so.
+	unchecked *tls.Config
+	check     func(*x509.Certificate) error
+	logger    *slog.Logger
+	raft      *muxListener
+	rpc       *muxListener
+	wg        sync.WaitGroup
+	done      chan struct{}
+
+	mu    sync.Mutex
+	conns map[*peerConn]struct{}
 }
+
+// sweepInterval bounds how long a connection outlives the revocation of
+// its peer's certificate on a node that did not revoke it itself.
+const sweepInterval = time.Second
 
 // newMux listens on bind. check, when set, may refuse a peer's certificate
 // that the CA signed (a revoked one), in both directions.
@@ -42,7 +58,8 @@ func newMux(bind string, pki *PKI, logger *slog.Logger, check func(*x509.Certifi
 	if err != nil {
 		return nil, err
 	}
-	m := &mux{ln: ln, tls: pki.ServerTLS(), client: pki.ClientTLS(), logger: logger}
+	m := &mux{ln: ln, tls: pki.ServerTLS(), client: pki.ClientTLS(), unchecked: pki.ClientTLS(), logger: logger,
+		check: check, done: make(chan struct{}), conns: map[*peerConn]struct{}{}}
 	if check != nil {
 		verify := func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) == 0 {
@@ -54,8 +71,9 @@ func newMux(bind string, pki *PKI, logger *slog.Logger, check func(*x509.Certifi
 	}
 	m.raft = newMuxListener(ln.Addr())
 	m.rpc = newMuxListener(ln.Addr())
-	m.wg.Add(1)
+	m.wg.Add(2)
 	go m.serve()
+	go m.sweep()
 	return m, nil
 }
 
@@ -88,9 +106,9 @@ func (m *mux) route(conn net.Conn) {
 	_ = tc.SetDeadline(time.Time{})
 	switch proto[0] {
 	case protoRaft:
-		m.raft.deliver(tc)
+		m.raft.deliver(m.track(tc))
 	case protoRPC:
-		m.rpc.deliver(tc)
+		m.rpc.deliver(m.track(tc))
 	default:
 		m.logger.Warn("unknown protocol from peer", "remote", conn.RemoteAddr().String(), "byte", proto[0])
 		tc.Close()
@@ -99,8 +117,12 @@ func (m *mux) route(conn net.Conn) {
 
 // dial opens a mutual-TLS connection to a peer for the given protocol.
 func (m *mux) dial(addr string, proto byte, timeout time.Duration) (net.Conn, error) {
+	return m.dialWith(m.client, addr, proto, timeout)
+}
+
+func (m *mux) dialWith(cfg *tls.Config, addr string, proto byte, timeout time.Duration) (net.Conn, error) {
 	d := &net.Dialer{Timeout: timeout}
-	conn, err := tls.DialWithDialer(d, "tcp", addr, m.client)
+	conn, err := tls.DialWithDialer(d, "tcp", addr, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +132,71 @@ func (m *mux) dial(addr string, proto byte, timeout time.Duration) (net.Conn, er
 		return nil, err
 	}
 	_ = conn.SetWriteDeadline(time.Time{})
-	return conn, nil
+	return m.track(conn), nil
+}
+
+// peerConn is a connection with a peer, and the certificate it showed.
+type peerConn struct {
+	*tls.Conn
+	mux  *mux
+	peer *x509.Certificate
+}
+
+func (c *peerConn) Close() error {
+	c.mux.mu.Lock()
+	delete(c.mux.conns, c)
+	c.mux.mu.Unlock()
+	return c.Conn.Close()
+}
+
+func (m *mux) track(tc *tls.Conn) *peerConn {
+	c := &peerConn{Conn: tc, mux: m}
+	if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+		c.peer = certs[0]
+	}
+	m.mu.Lock()
+	m.conns[c] = struct{}{}
+	m.mu.Unlock()
+	return c
+}
+
+// cutRevoked closes every connection whose peer's certificate the check
+// now refuses.
+func (m *mux) cutRevoked() {
+	if m.check == nil {
+		return
+	}
+	m.mu.Lock()
+	var cut []*peerConn
+	for c := range m.conns {
+		if c.peer == nil || m.check(c.peer) != nil {
+			cut = append(cut, c)
+		}
+	}
+	m.mu.Unlock()
+	for _, c := range cut {
+		m.logger.Warn("closed a connection with a peer whose certificate was revoked", "remote", c.RemoteAddr().String(), "serial", serialHex(c.peer))
+		c.Close()
+	}
+}
+
+func (m *mux) sweep() {
+	defer m.wg.Done()
+	t := time.NewTicker(sweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.done:
+			return
+		case <-t.C:
+			m.cutRevoked()
+		}
+	}
 }
 
 func (m *mux) Close() error {
 	err := m.ln.Close()
+	close(m.done)
 	m.wg.Wait()
 	return err
 }

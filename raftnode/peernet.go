@@ -16,6 +16,12 @@ type peerNetwork interface {
 	// that cannot be reached fails with a *net.OpError whose Op is "dial",
 	// which marks the call as never sent.
 	dialRPC(addr string, timeout time.Duration) (net.Conn, error)
+	// dialRemoved is dialRPC to a peer whose certificate may be revoked:
+	// only to tell a removed node that it is.
+	dialRemoved(addr string, timeout time.Duration) (net.Conn, error)
+	// cutRevoked closes the connections with peers whose certificate was
+	// revoked.
+	cutRevoked()
 	Close() error
 }
 
@@ -25,4 +31,8 @@ func (m *mux) rpcListener() net.Listener { return m.rpc }
 
 func (m *mux) dialRPC(addr string, timeout time.Duration) (net.Conn, error) {
 	return m.dial(addr, protoRPC, timeout)
+}
+
+func (m *mux) dialRemoved(addr string, timeout time.Duration) (net.Conn, error) {
+	return m.dialWith(m.unchecked, addr, protoRPC, timeout)
 }

@@ -3,6 +3,7 @@ package raftnode
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,33 +17,97 @@ import (
 
 // Node-to-node calls ride the mutual-TLS mux as HTTP/1.1: forwarded
 // writes, read indexes, membership changes and status. Only a peer holding
-// a certificate from the cluster CA reaches these handlers.
+// a node certificate from the cluster CA that is not revoked reaches these
+// handlers, and every request is checked again (a certificate revoked
+// after the connection opened is refused at its next request): a call
+// that writes only from a current member's certificate (currentMember),
+// a read from any node certificate that is not revoked (checkPeer).
 
 const maxRPCBody = 8 << 20
+
+// Timeouts of the node-to-node server: a request is read whole within
+// rpcReadTimeout, and a connection idle for rpcIdleTimeout is closed
+// (longer than the client keeps one idle, so the client closes first).
+const (
+	rpcReadTimeout = 30 * time.Second
+	rpcIdleTimeout = 2 * time.Minute
+	rpcClientIdle  = time.Minute
+)
 
 type rpcServer struct {
 	node *Node
 	srv  *http.Server
+	// certified: every call comes over the mux and must show a certificate
+	// (the in-memory twin's calls show none).
+	certified bool
 }
 
+// peerCertKey is the context key of the certificate a call's peer showed.
+type peerCertKey struct{}
+
 func newRPCServer(n *Node) *rpcServer {
-	mux := http.NewServeMux()
+	routes := http.NewServeMux()
 	s := &rpcServer{node: n}
-	mux.HandleFunc("POST /v1/apply", s.apply)
-	mux.HandleFunc("POST /v1/read-index", s.readIndex)
-	mux.HandleFunc("POST /v1/members/add", s.addMember)
-	mux.HandleFunc("POST /v1/members/promote", s.promote)
-	mux.HandleFunc("POST /v1/members/remove", s.remove)
-	mux.HandleFunc("POST /v1/members/removed", s.removed)
-	mux.HandleFunc("POST /v1/leadership/transfer", s.transfer)
-	mux.HandleFunc("GET /v1/status", s.status)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	_, s.certified = n.net.(*mux)
+	routes.HandleFunc("POST /v1/apply", s.writes(s.apply))
+	routes.HandleFunc("POST /v1/read-index", s.reads(s.readIndex))
+	routes.HandleFunc("POST /v1/members/add", s.writes(s.addMember))
+	routes.HandleFunc("POST /v1/members/promote", s.writes(s.promote))
+	routes.HandleFunc("POST /v1/members/remove", s.writes(s.remove))
+	routes.HandleFunc("POST /v1/members/removed", s.writes(s.removed))
+	routes.HandleFunc("POST /v1/leadership/transfer", s.writes(s.transfer))
+	routes.HandleFunc("GET /v1/status", s.reads(s.status))
+	s.srv = &http.Server{
+		Handler:           routes,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       rpcReadTimeout,
+		IdleTimeout:       rpcIdleTimeout,
+		ErrorLog:          nil,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if pc, ok := c.(*peerConn); ok && pc.peer != nil {
+				return context.WithValue(ctx, peerCertKey{}, pc.peer)
+			}
+			return ctx
+		},
+	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
 		_ = s.srv.Serve(n.net.rpcListener())
 	}()
 	return s
+}
+
+// writes admits a call that changes the cluster only from a current
+// member's certificate.
+func (s *rpcServer) writes(h http.HandlerFunc) http.HandlerFunc {
+	return s.guard(s.node.currentMember, h)
+}
+
+// reads admits a call that changes nothing from any node certificate
+// that is not revoked.
+func (s *rpcServer) reads(h http.HandlerFunc) http.HandlerFunc {
+	return s.guard(s.node.checkPeer, h)
+}
+
+func (s *rpcServer) guard(check func(*x509.Certificate) error, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.certified {
+			h(w, r)
+			return
+		}
+		err := errors.New("no peer certificate")
+		if cert, ok := r.Context().Value(peerCertKey{}).(*x509.Certificate); ok {
+			err = check(cert)
+		}
+		if err != nil {
+			s.node.logger.Warn("refused a peer call", "path", r.URL.Path, "remote", r.RemoteAddr, "error", err)
+			w.Header().Set("Connection", "close")
+			writeJSON(w, http.StatusForbidden, rpcError{Error: "forbidden", Detail: err.Error()})
+			return
+		}
+		h(w, r)
+	}
 }
 
 // close lets calls in flight finish for a moment, then cuts the rest:
@@ -198,17 +263,19 @@ type peerClient struct {
 	tr     *http.Transport
 }
 
-func newPeerClient(m peerNetwork) *peerClient {
+func newPeerClient(m peerNetwork) *peerClient { return newPeerClientDialing(m.dialRPC) }
+
+func newPeerClientDialing(dial func(addr string, timeout time.Duration) (net.Conn, error)) *peerClient {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 			timeout := 5 * time.Second
 			if d, ok := ctx.Deadline(); ok {
 				timeout = time.Until(d)
 			}
-			return m.dialRPC(addr, timeout)
+			return dial(addr, timeout)
 		},
 		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     90 * time.Second,
+		IdleConnTimeout:     rpcClientIdle,
 	}
 	return &peerClient{client: &http.Client{Transport: tr}, tr: tr}
 }

@@ -65,9 +65,27 @@ func randomHex(n int) (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
+// How long a join token lives: DefaultTokenTTL when its creator does not
+// say, never longer than MaxTokenTTL. A token is a credential to mint a
+// member's certificate; one that never expires is one nobody remembers.
+const (
+	DefaultTokenTTL = 24 * time.Hour
+	MaxTokenTTL     = 7 * 24 * time.Hour
+)
+
+// ErrTokenTTL: a join token was asked to live longer than MaxTokenTTL.
+var ErrTokenTTL = errors.New("a join token lives at most 168h (7 days); ask for less, and create a new token when it expires")
+
 // NewToken returns a new join token and the command that records it, for
 // a caller that proposes it together with other commands (an audit entry).
+// ttl 0 is DefaultTokenTTL; more than MaxTokenTTL is ErrTokenTTL.
 func (n *Node) NewToken(ttl time.Duration, description string) (string, Token, storage.Command, error) {
+	switch {
+	case ttl < 0 || ttl > MaxTokenTTL:
+		return "", Token{}, storage.Command{}, ErrTokenTTL
+	case ttl == 0:
+		ttl = DefaultTokenTTL
+	}
 	caCert, _, err := n.clusterCA()
 	if err != nil {
 		return "", Token{}, storage.Command{}, err
@@ -85,9 +103,7 @@ func (n *Node) NewToken(ttl time.Duration, description string) (string, Token, s
 		return "", Token{}, storage.Command{}, err
 	}
 	t := Token{ID: id, SecretHash: hashSecret(secret), Description: description, Created: time.Now().UTC().Truncate(time.Second)}
-	if ttl > 0 {
-		t.Expires = t.Created.Add(ttl)
-	}
+	t.Expires = t.Created.Add(ttl)
 	data, _ := json.Marshal(t)
 	t.SecretHash = ""
 	return fmt.Sprintf("K10%s::%s.%s", hash, id, secret), t, storage.Create(storage.BucketJoinTokens, []byte(id), data), nil
@@ -122,6 +138,23 @@ func (n *Node) RevokeTokenCommand(id string) (storage.Command, error) {
 		return storage.Command{}, fmt.Errorf("%w: %q", ErrNoToken, id)
 	}
 	return storage.Command{Op: storage.OpDelete, Bucket: storage.BucketJoinTokens, Key: key, Expect: int64(rec.Version)}, nil
+}
+
+// liveToken reads a token that exists and has not expired, with its
+// secret's hash.
+func (n *Node) liveToken(id string, now time.Time) (Token, error) {
+	rec, ok, err := n.fsm.Get(storage.BucketJoinTokens, []byte(id))
+	if err != nil {
+		return Token{}, err
+	}
+	var t Token
+	if !ok || json.Unmarshal(rec.Value, &t) != nil || len(t.SecretHash) != 64 {
+		return Token{}, ErrTokenInvalid
+	}
+	if !t.Expires.IsZero() && now.After(t.Expires) {
+		return Token{}, fmt.Errorf("%w (it expired at %s)", ErrTokenExpired, t.Expires.Format(time.RFC3339))
+	}
+	return t, nil
 }
 
 // checkToken verifies a token's id and secret against the local state,

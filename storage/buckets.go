@@ -47,6 +47,10 @@ var (
 	// BucketRevokedCerts (raftnode): certificate serial (hex) → the id of
 	// the removed node that held it; every handshake refuses it.
 	BucketRevokedCerts = []byte("revoked_certs")
+	// BucketIssuedCerts (raftnode): certificate serial (hex) → every
+	// certificate the cluster CA signed through a member: whom for, the
+	// SHA-256 of its DER form, when and how (JSON); never deleted.
+	BucketIssuedCerts = []byte("issued_certs")
 )
 
 // Keys in the meta bucket.
@@ -81,6 +85,7 @@ var dataBuckets = [][]byte{
 	BucketUsers, BucketEmails, BucketSettings, BucketTopology,
 	BucketSessionKeys, BucketHandoverReplay, BucketRevokedSessions, BucketAudit,
 	BucketClusterIdentity, BucketJoinTokens, BucketMemberCerts, BucketRevokedCerts,
+	BucketIssuedCerts,
 }
 
 func isDataBucket(name []byte) bool {

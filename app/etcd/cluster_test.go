@@ -70,7 +70,7 @@ func startCluster(t testing.TB, opts Options, names ...string) *testCluster {
 	first := c.members[0]
 	waitFor(t, "the first node to lead", 15*time.Second, func() bool { ok, _ := first.node.Ready(); return ok })
 	for _, m := range c.members[1:] {
-		if err := first.node.AddNonvoter(context.Background(), m.name, m.node.Addr()); err != nil {
+		if err := first.node.AdmitTestMember(context.Background(), m.node); err != nil {
 			t.Fatal(err)
 		}
 	}
