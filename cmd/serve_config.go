@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/openova-io/sovereign/app"
 	"github.com/openova-io/sovereign/node"
@@ -40,6 +41,8 @@ func bindServeFlags(fs *pflag.FlagSet, c *node.Config) {
 	fs.StringVar(&c.Etcd, "etcd", "127.0.0.1:2379", "etcd v3 API listen address for k3s (--datastore-endpoint); client certificates from the cluster CA are required (plain on loopback with --dev); empty: off")
 	fs.StringVar(&c.Registry, "registry", "", "read-only OCI registry listen address (HTTPS, the cluster CA's certificate) serving the installed bundle's images and charts to k3s; empty: off")
 	fs.StringVar(&c.RegistryTokenFile, "registry-token-file", "", "file holding a token the registry requires of every pull (bearer, or basic-auth password); without it the registry is open to whoever reaches --registry")
+	fs.DurationVar(&c.EtcdCompactInterval, "etcd-compact-interval", 5*time.Minute, "how often the leader compacts the etcd key space (0: never)")
+	fs.Int64Var(&c.EtcdCompactKeep, "etcd-compact-keep", 1000, "revisions of the etcd key space a compaction keeps")
 	fs.StringVar(&c.Advertise, "advertise", "", "Raft address peers dial, when it differs from --raft")
 	fs.StringVar(&c.Region, "region", "local", "region code of this node's cluster, a DNS label such as hz-fsn")
 	fs.StringVar(&c.FQDN, "fqdn", "", "the Sovereign's fully qualified domain name")

@@ -21,20 +21,24 @@ import (
 // cmd fills it from flags, the environment and a file; the field comments
 // name the flags.
 type Config struct {
-	DataDir      string // --data-dir
-	HTTP         string // --http
-	HTTPS        string // --https
-	Raft         string // --raft
-	Etcd         string // --etcd
-	Registry     string // --registry
-	Advertise    string // --advertise
-	Region       string // --region
-	FQDN         string // --fqdn
-	DeploymentID string // --deployment-id
-	Provider     string // --provider
-	NodeName     string // --node-name
-	AdminEmail   string // --admin-email
-	CatalogDir   string // --catalog-dir
+	DataDir string // --data-dir
+	HTTP    string // --http
+	HTTPS   string // --https
+	Raft    string // --raft
+	Etcd    string // --etcd
+	// EtcdCompactInterval and EtcdCompactKeep: the leader compacts the
+	// etcd key space this often (0: never), keeping this many revisions.
+	EtcdCompactInterval time.Duration // --etcd-compact-interval
+	EtcdCompactKeep     int64         // --etcd-compact-keep
+	Registry            string        // --registry
+	Advertise           string        // --advertise
+	Region              string        // --region
+	FQDN                string        // --fqdn
+	DeploymentID        string        // --deployment-id
+	Provider            string        // --provider
+	NodeName            string        // --node-name
+	AdminEmail          string        // --admin-email
+	CatalogDir          string        // --catalog-dir
 	// HandoverPublicKey and HandoverIssuers check the OpenOva console's
 	// handover tokens (app/handover.go).
 	HandoverPublicKey string   // --handover-public-key

@@ -40,7 +40,14 @@ func openEtcd(ctx context.Context, cfg Config, pki *raftnode.PKI, member *raftno
 	}
 	// kine logs through logrus: keep the node's one JSON line per event.
 	logrus.SetFormatter(&logrus.JSONFormatter{})
-	srv := etcd.New(member, store, tlsConf, etcd.Options{Logger: logger.With("service", "etcd"), Registerer: reg})
+	compactEvery := cfg.EtcdCompactInterval
+	if compactEvery == 0 {
+		compactEvery = -1 // never
+	}
+	srv := etcd.New(member, store, tlsConf, etcd.Options{
+		Logger: logger.With("service", "etcd"), Registerer: reg,
+		CompactInterval: compactEvery, CompactKeep: cfg.EtcdCompactKeep,
+	})
 	if !cfg.Dev {
 		go issueEtcdClientCert(ctx, cfg, member, logger)
 	}
@@ -91,6 +98,12 @@ func (c *Config) validateEtcd() error {
 	}
 	if err := checkAddr("--etcd", c.Etcd); err != nil {
 		return err
+	}
+	if c.EtcdCompactInterval < 0 {
+		return fmt.Errorf("--etcd-compact-interval %s: give a positive duration (for example 5m), or 0 to never compact automatically", c.EtcdCompactInterval)
+	}
+	if c.EtcdCompactKeep < 1 {
+		return fmt.Errorf("--etcd-compact-keep %d: keep at least 1 revision (Kubernetes' default is 1000)", c.EtcdCompactKeep)
 	}
 	if c.Dev {
 		host, _, _ := net.SplitHostPort(c.Etcd)
