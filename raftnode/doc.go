@@ -1,7 +1,8 @@
 // Package raftnode runs a Sovereign node's member of its region's Raft
 // cluster: the raft-boltdb log and stable store, the snapshot store, the
-// mutual-TLS transport and the cluster's CA, bootstrapping a new cluster
-// exactly once, joining one with a token, forwarding writes to the leader,
+// mutual-TLS transport and the cluster's CA, a node's first start as one
+// call each way (Bootstrap a new cluster, Join one with a token, Restore
+// one from a snapshot: firststart.go), bootstrapping Raft exactly once, forwarding writes to the leader,
 // the read barrier that makes a local read linearizable on any node,
 // membership changes, and the region guard. DESIGN.md beside this file
 // states its invariants. InmemNetwork (inmem.go) opens the same member over
