@@ -3,9 +3,9 @@
 // mutual-TLS transport and the cluster's CA, a node's first start as one
 // call each way (Bootstrap a new cluster, Join one with a token, Restore
 // one from a snapshot: firststart.go), bootstrapping Raft exactly once,
-// forwarding writes to the leader, the read barrier that makes a local read linearizable on any node,
-// membership changes, and the region guard. DESIGN.md beside this file
-// states its invariants. InmemNetwork (inmem.go) opens the same member over
+// forwarding writes to the leader, the read barrier that makes a local
+// read linearizable on any node, membership changes, and the region
+// guard. DESIGN.md beside this file states its invariants. InmemNetwork (inmem.go) opens the same member over
 // raft's in-memory log, snapshot store and transport, with no socket, TLS or
 // fsync, for the tests of the packages above it.
 //
