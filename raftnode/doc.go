@@ -5,9 +5,10 @@
 // one from a snapshot: firststart.go), bootstrapping Raft exactly once,
 // forwarding writes to the leader, the read barrier that makes a local
 // read linearizable on any node, membership changes, and the region
-// guard. DESIGN.md beside this file states its invariants. InmemNetwork (inmem.go) opens the same member over
-// raft's in-memory log, snapshot store and transport, with no socket, TLS or
-// fsync, for the tests of the packages above it.
+// guard. DESIGN.md beside this file states its invariants. InmemNetwork
+// (inmem.go) opens the same member over raft's in-memory log, snapshot
+// store and transport, with no socket, TLS or fsync, for the tests of the
+// packages above it.
 //
 // It owns the cluster's mechanics and the cluster's identity (region, CA,
 // join tokens), and nothing of what the rest of the state means: commands
