@@ -54,9 +54,9 @@ func FuzzHandoverToken(f *testing.F) {
 	for _, s := range []string{good, none, hs, "", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.e30.", strings.Repeat("A", 9000)} {
 		f.Add(s)
 	}
-	chk := HandoverCheck{Keys: must(NewHandoverKeys(HandoverKey{Key: &key.PublicKey})), Issuers: []string{DefaultHandoverIssuer}, Audience: "https://console." + testFQDN, Now: func() time.Time { return fuzzNow }}
+	chk := handoverCheck{Keys: must(NewHandoverKeys(HandoverKey{Key: &key.PublicKey})), Issuers: []string{DefaultHandoverIssuer}, Audience: "https://console." + testFQDN, Now: func() time.Time { return fuzzNow }}
 	f.Fuzz(func(t *testing.T, token string) {
-		c, err := VerifyHandoverToken(token, chk)
+		c, err := verifyHandoverToken(token, chk)
 		if err != nil {
 			if _, ok := err.(*handoverError); !ok {
 				t.Fatalf("error of type %T: %v", err, err)

@@ -59,18 +59,18 @@ const maxHandoverToken = 8 << 10
 // handoverLeeway tolerates clock skew between the two consoles.
 const handoverLeeway = 30 * time.Second
 
-// HandoverCheck is what a handover token is checked against.
-type HandoverCheck struct {
+// handoverCheck is what a handover token is checked against.
+type handoverCheck struct {
 	Keys     *HandoverKeys
 	Issuers  []string
 	Audience string // https://console.<fqdn>
 	Now      func() time.Time
 }
 
-// VerifyHandoverToken checks everything about a handover token that does
+// verifyHandoverToken checks everything about a handover token that does
 // not need the store (the single use of its jti is checked by the caller).
 // The error is a *handoverError whose text is the reason to answer.
-func VerifyHandoverToken(token string, chk HandoverCheck) (*HandoverClaims, error) {
+func verifyHandoverToken(token string, chk handoverCheck) (*HandoverClaims, error) {
 	if token == "" {
 		return nil, refuse(reasonMissingToken)
 	}
@@ -128,7 +128,7 @@ func VerifyHandoverToken(token string, chk HandoverCheck) (*HandoverClaims, erro
 func (cs *console) handover(c *fiber.Ctx) error {
 	fqdn, deploymentID := cs.identityOfSovereign(nil)
 	aud, learned := handoverAudience(c, fqdn)
-	claims, err := VerifyHandoverToken(c.Query("token"), HandoverCheck{
+	claims, err := verifyHandoverToken(c.Query("token"), handoverCheck{
 		Keys: cs.opts.HandoverKeys, Issuers: cs.opts.HandoverIssuers, Audience: aud, Now: cs.now,
 	})
 	if err != nil {

@@ -34,7 +34,7 @@ func TestHandoverKeySetSelectsByKid(t *testing.T) {
 	t.Parallel()
 	oldSK, newSK := testKeys(t)
 	ks := must(NewHandoverKeys(HandoverKey{Kid: "old", Key: &oldSK.PublicKey}, HandoverKey{Kid: "new", Key: &newSK.PublicKey}))
-	chk := HandoverCheck{Keys: ks, Issuers: []string{DefaultHandoverIssuer}, Audience: "https://console." + testFQDN}
+	chk := handoverCheck{Keys: ks, Issuers: []string{DefaultHandoverIssuer}, Audience: "https://console." + testFQDN}
 	cases := []struct {
 		name string
 		key  *rsa.PrivateKey
@@ -50,7 +50,7 @@ func TestHandoverKeySetSelectsByKid(t *testing.T) {
 		{"unknown kid", newSK, "other", false},
 	}
 	for _, c := range cases {
-		_, err := VerifyHandoverToken(signRS256Kid(t, c.key, c.kid, handoverClaims()), chk)
+		_, err := verifyHandoverToken(signRS256Kid(t, c.key, c.kid, handoverClaims()), chk)
 		if c.ok != (err == nil) {
 			t.Errorf("%s: err %v", c.name, err)
 		}
@@ -62,13 +62,13 @@ func TestHandoverKeySetSelectsByKid(t *testing.T) {
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, handoverClaims())
 	tok.Header["kid"] = 7
 	s, _ := tok.SignedString(newSK)
-	if _, err := VerifyHandoverToken(s, chk); err == nil {
+	if _, err := verifyHandoverToken(s, chk); err == nil {
 		t.Error("a numeric kid was accepted")
 	}
 	// A single key without a kid accepts a token whatever kid it names,
 	// as before sets existed.
-	single := HandoverCheck{Keys: must(NewHandoverKeys(HandoverKey{Key: &newSK.PublicKey})), Issuers: chk.Issuers, Audience: chk.Audience}
-	if _, err := VerifyHandoverToken(signRS256Kid(t, newSK, "anything", handoverClaims()), single); err != nil {
+	single := handoverCheck{Keys: must(NewHandoverKeys(HandoverKey{Key: &newSK.PublicKey})), Issuers: chk.Issuers, Audience: chk.Audience}
+	if _, err := verifyHandoverToken(signRS256Kid(t, newSK, "anything", handoverClaims()), single); err != nil {
 		t.Errorf("single key, token with a kid: %v", err)
 	}
 }
@@ -226,7 +226,7 @@ func FuzzHandoverKeys(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ks, err := ParseHandoverKeys(data)
+		ks, err := parseHandoverKeys(data)
 		if err != nil {
 			return
 		}

@@ -81,15 +81,15 @@ func ReadHandoverKeys(path string) (*HandoverKeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handover public key: %w", err)
 	}
-	ks, err := ParseHandoverKeys(data)
+	ks, err := parseHandoverKeys(data)
 	if err != nil {
 		return nil, fmt.Errorf("handover public key %s: %w", path, err)
 	}
 	return ks, nil
 }
 
-// ParseHandoverKeys parses keys in any form ReadHandoverKeys reads.
-func ParseHandoverKeys(data []byte) (*HandoverKeys, error) {
+// parseHandoverKeys parses keys in any form ReadHandoverKeys reads.
+func parseHandoverKeys(data []byte) (*HandoverKeys, error) {
 	trimmed := bytes.TrimSpace(data)
 	if !bytes.HasPrefix(trimmed, []byte("{")) {
 		key, err := parsePEMKey(trimmed)
