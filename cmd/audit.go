@@ -17,13 +17,8 @@ import (
 // API; verify checks its hash chain end to end.
 
 func newAuditCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "audit",
-		Short: "Read and verify the audit trail (talks to a node's API)",
-	}
-	client.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newAuditListCmd(), newAuditVerifyCmd())
-	return cmd
+	return newAPIGroup("audit", "Read and verify the audit trail (talks to a node's API)",
+		newAuditListCmd(), newAuditVerifyCmd())
 }
 
 // readTrail pages through the whole trail.

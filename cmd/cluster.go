@@ -17,13 +17,8 @@ import (
 // CA signed, through any member's API.
 
 func newClusterCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "cluster",
-		Short: "See and change the members of this region's cluster (talks to a node's API)",
-	}
-	client.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newClusterStatusCmd(), newClusterRemoveCmd(), newClusterTransferCmd(), newClusterCertsCmd(), newClusterRevokeCertCmd())
-	return cmd
+	return newAPIGroup("cluster", "See and change the members of this region's cluster (talks to a node's API)",
+		newClusterStatusCmd(), newClusterRemoveCmd(), newClusterTransferCmd(), newClusterCertsCmd(), newClusterRevokeCertCmd())
 }
 
 type clusterStatusAnswer struct {

@@ -17,13 +17,8 @@ import (
 // keeps its name; what it rotates is the session signing key, nothing else.
 
 func newSessionKeysCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "keys",
-		Short: "Manage the keys that sign sessions (talks to a node's API)",
-	}
-	client.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newSessionKeysRotateCmd())
-	return cmd
+	return newAPIGroup("keys", "Manage the keys that sign sessions (talks to a node's API)",
+		newSessionKeysRotateCmd())
 }
 
 func newSessionKeysRotateCmd() *cobra.Command {

@@ -16,13 +16,8 @@ import (
 // region's cluster with, through any member's API.
 
 func newTokenCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Create, list and revoke the tokens new nodes join with (talks to a node's API)",
-	}
-	client.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newTokenCreateCmd(), newTokenListCmd(), newTokenRevokeCmd())
-	return cmd
+	return newAPIGroup("token", "Create, list and revoke the tokens new nodes join with (talks to a node's API)",
+		newTokenCreateCmd(), newTokenListCmd(), newTokenRevokeCmd())
 }
 
 func newTokenCreateCmd() *cobra.Command {

@@ -18,13 +18,8 @@ import (
 // node's API.
 
 func newUserCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "user",
-		Short: "Add, list and change the users who may sign in (talks to a node's API)",
-	}
-	client.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newUserAddCmd(), newUserListCmd(), newUserPasswdCmd(), newUserStatusCmd("disable", identity.StatusDisabled), newUserStatusCmd("enable", identity.StatusActive))
-	return cmd
+	return newAPIGroup("user", "Add, list and change the users who may sign in (talks to a node's API)",
+		newUserAddCmd(), newUserListCmd(), newUserPasswdCmd(), newUserStatusCmd("disable", identity.StatusDisabled), newUserStatusCmd("enable", identity.StatusActive))
 }
 
 type userAnswer struct {

@@ -9,6 +9,17 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// The commands that talk to a node's API share their shapes here.
+
+// newAPIGroup is a command group whose subcommands talk to a node's API:
+// the group carries the flags that say which node and who asks.
+func newAPIGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
+	client.BindFlags(cmd.PersistentFlags())
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // newDeleteCmd is a command that deletes the one thing its argument names,
 // at path+argument in a node's API, and says done.
 func newDeleteCmd(use, short, path, done string) *cobra.Command {
