@@ -49,6 +49,16 @@ func openCatalog(dir string) (*catalog.Catalog, error) {
 	return c, nil
 }
 
+// openBlueprint opens the catalog and finds name in it.
+func openBlueprint(open func() (*catalog.Catalog, error), name string) (*catalog.Catalog, *catalog.Blueprint, error) {
+	c, err := open()
+	if err != nil {
+		return nil, nil, err
+	}
+	bp, err := findBlueprint(c, name)
+	return c, bp, err
+}
+
 // findBlueprint gets name from c with an error that says what to try next.
 func findBlueprint(c *catalog.Catalog, name string) (*catalog.Blueprint, error) {
 	bp, err := c.Get(name)
@@ -99,11 +109,7 @@ func newCatalogShowCmd(open func() (*catalog.Catalog, error)) *cobra.Command {
 GET /api/v1/sovereign/catalog/{slug} answers.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := open()
-			if err != nil {
-				return err
-			}
-			bp, err := findBlueprint(c, args[0])
+			c, bp, err := openBlueprint(open, args[0])
 			if err != nil {
 				return err
 			}
@@ -179,11 +185,7 @@ func newCatalogDepsCmd(open func() (*catalog.Catalog, error)) *cobra.Command {
 		Short: "Show what a Blueprint needs, in install order, and what needs it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := open()
-			if err != nil {
-				return err
-			}
-			bp, err := findBlueprint(c, args[0])
+			c, bp, err := openBlueprint(open, args[0])
 			if err != nil {
 				return err
 			}
