@@ -202,6 +202,14 @@ describe('the console on one node', () => {
     assert.equal(await page.getByLabel('Provider').inputValue(), 'hetzner')
   })
 
+  it('rotates the session signing key and keeps the session', async () => {
+    await page.goto(`${url}/settings`)
+    await page.getByRole('button', { name: 'Rotate the signing key' }).click()
+    await page.getByText(/signs new sessions; 2 keys verify/).waitFor()
+    await page.reload()
+    await h1(page, 'Settings').waitFor()
+  })
+
   it('refuses a bad setting with the server’s explanation and changes nothing', async () => {
     await page.goto(`${url}/settings`)
     await page.getByLabel('FQDN').fill('Not A Domain!')
@@ -248,7 +256,7 @@ describe('the console on one node', () => {
     await dialog.waitFor({ state: 'detached' }).catch(() => {})
     const region = page.locator('li[data-kind="regions"][data-id="hz-fsn-e2e"]')
     await region.waitFor()
-    await page.getByRole('button', { name: 'Add cluster to hz-fsn-e2e' }).click()
+    await page.getByLabel('Add to hz-fsn-e2e').selectOption('clusters')
     dialog = page.locator('dialog[open]')
     await dialog.getByLabel('Id', { exact: true }).fill('apps-e2e')
     await dialog.getByLabel('Name').fill('apps')
@@ -325,6 +333,8 @@ describe('the console on one node', () => {
       await sleep(300)
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
       assert.ok(overflow <= 0, `${p.path} scrolls sideways by ${overflow}px at 1024 px`)
+      const hidden = await page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('.table-wrap')].map((t) => t.scrollWidth - t.clientWidth)))
+      assert.ok(hidden <= 0, `${p.path}: a table hides ${hidden}px of its columns at 1024 px`)
       await shot(page, `w1024-${p.name}`)
     }
     await page.setViewportSize({ width: 1280, height: 860 })

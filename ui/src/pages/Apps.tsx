@@ -101,7 +101,7 @@ export function AppsPage() {
                         </div>
                       </div>
                     </td>
-                    <td>
+                    <td className="cat">
                       <div>{a.category || <span className="muted">—</span>}</div>
                       {a.family && a.family !== a.category ? <div className="muted small">{a.family}</div> : null}
                     </td>

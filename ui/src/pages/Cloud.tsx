@@ -116,11 +116,15 @@ function Node({ n, admin, onEdit, onDelete, onAdd }: {
         <span className="muted small topo-detail">{n.detail}</span>
         <span className="topo-end">
           <StatusBadge status={n.status} />
-          {admin ? childKinds.map((k) => (
-            <button key={k} type="button" className="btn btn-small btn-ghost" onClick={() => onAdd(k, n.id)} aria-label={`Add ${KIND_LABEL[k].toLowerCase()} to ${n.id}`}>
-              <IconPlus size={14} /> {KIND_LABEL[k]}
-            </button>
-          )) : null}
+          {admin && childKinds.length > 0 ? (
+            <>
+              <label className="sr-only" htmlFor={`add-${n.kind}-${n.id}`}>Add to {n.id}</label>
+              <select id={`add-${n.kind}-${n.id}`} className="add-select" value="" onChange={(e) => e.target.value && onAdd(e.target.value as EntityKind, n.id)}>
+                <option value="">+ Add…</option>
+                {childKinds.map((k) => <option key={k} value={k}>{KIND_LABEL[k]}</option>)}
+              </select>
+            </>
+          ) : null}
           {editable ? (
             <>
               <button type="button" className="btn btn-small btn-ghost" onClick={() => onEdit(n)} aria-label={`Edit ${KIND_LABEL[n.kind].toLowerCase()} ${n.id}`}><IconEdit size={14} /></button>

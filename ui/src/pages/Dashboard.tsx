@@ -57,11 +57,11 @@ export function DashboardPage() {
         <Stat label="Users" value={users.data?.length ?? 0} to="/users" pending={users.isLoading} failed={!!users.error || !can(role, 'users.read')} />
         <Stat label="Blueprints" value={catalog.data?.length ?? 0} to="/apps" pending={catalog.isLoading} failed={!!catalog.error} />
         <Stat label="Topology entities" value={topology.data?.total ?? 0} to="/cloud" pending={topology.isLoading} failed={!!topology.error} />
-        <Stat label="Cluster members" value={members.length || home?.children.filter((n) => n.kind === 'nodes').length || 0} to={can(role, 'cluster.read') ? '/cluster' : undefined} pending={cluster.isLoading || topology.isLoading} />
+        <Stat label="Cluster members" value={members.length || home?.children.filter((n) => n.kind === 'nodes').length || 0} to={can(role, 'cluster.read') ? '/cluster' : undefined} pending={cluster.isLoading || topology.isLoading} failed={members.length === 0 && !home} />
       </div>
       <div className="grid-2">
         <Card title="Identity">
-          {settings.isPending ? <Loading /> : settings.error ? <ErrorState error={settings.error} onRetry={() => settings.refetch()} /> : (
+          {settings.isPending ? <Loading /> : settings.error ? <ErrorState title="Could not read the identity" error={settings.error} onRetry={() => settings.refetch()} /> : (
             <dl className="kv">
               <Row k="FQDN" v={fqdn ? <code>{fqdn}</code> : ''} />
               <Row k="Deployment id" v={st?.deploymentId ? <code>{st.deploymentId}</code> : ''} />
@@ -74,7 +74,7 @@ export function DashboardPage() {
         </Card>
         <Card title="Cluster health" actions={<StatusBadge status={clusterHealth} />}>
           {can(role, 'cluster.read') ? (
-            cluster.isPending ? <Loading /> : cluster.error ? <ErrorState error={cluster.error} onRetry={() => cluster.refetch()} /> : (
+            cluster.isPending ? <Loading /> : cluster.error ? <ErrorState title="Could not ask the cluster" error={cluster.error} onRetry={() => cluster.refetch()} /> : (
               <dl className="kv">
                 <Row k="Region" v={cluster.data?.region} />
                 <Row k="Leader" v={leader ? <code>{leader}</code> : <span className="text-red">no leader</span>} />

@@ -2,10 +2,10 @@ import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, SOV } from '../api/client'
 import { keys, useMe, useSettings } from '../api/queries'
-import { Card, ErrorState, errorText, Field, Loading, Notice, PageHeader, Switch } from '../components/ui'
+import { Card, Dialog, ErrorState, errorText, Field, Loading, Notice, PageHeader, Switch } from '../components/ui'
 import { RESERVED_FEATURES, type Settings } from '../lib/models'
 import { can } from '../lib/roles'
-import { str, type Json } from '../lib/shape'
+import { arr, obj, str, type Json } from '../lib/shape'
 
 function featureText(v: Json): string {
   return typeof v === 'string' ? v : JSON.stringify(v)
@@ -18,6 +18,37 @@ function parseFeature(s: string): Json {
   if (t === 'false') return false
   if (t !== '' && Number.isFinite(Number(t))) return Number(t)
   return s
+}
+
+/** SessionKeys rotates the key that signs sessions, or ends every session. */
+function SessionKeys() {
+  const [confirm, setConfirm] = useState(false)
+  const rotate = useMutation({
+    mutationFn: (revokeAll: boolean) => api(`${SOV}/keys/rotate`, { method: 'POST', body: { revokeAll } }),
+    onSuccess: () => setConfirm(false),
+  })
+  const res = obj(rotate.data)
+  return (
+    <Card title="Session keys">
+      <p className="muted">Sessions are signed with a key every node holds. Rotating adds a new key for new sessions; sessions signed before keep working until they expire.</p>
+      <div className="row">
+        <button type="button" className="btn" disabled={rotate.isPending} onClick={() => rotate.mutate(false)}>Rotate the signing key</button>
+        <button type="button" className="btn btn-danger-ghost" disabled={rotate.isPending} onClick={() => { rotate.reset(); setConfirm(true) }}>End every session…</button>
+      </div>
+      {rotate.isSuccess && !confirm ? <Notice kind="ok">Key <code>{str(res.current)}</code> signs new sessions; {arr(res.keys).length} keys verify.</Notice> : null}
+      {rotate.error && !confirm ? <Notice kind="error">{errorText(rotate.error)}</Notice> : null}
+      <Dialog title="End every session?" open={confirm} onClose={() => setConfirm(false)}>
+        <div className="stack">
+          <p>Every signed-in user, you included, is signed out at once, on every node. Use it when a session may have leaked.</p>
+          {rotate.error ? <div className="form-error" role="alert">{errorText(rotate.error)}</div> : null}
+          <div className="dialog-foot">
+            <button type="button" className="btn" onClick={() => setConfirm(false)}>Cancel</button>
+            <button type="button" className="btn btn-danger" disabled={rotate.isPending} onClick={() => rotate.mutate(true)}>End every session</button>
+          </div>
+        </div>
+      </Dialog>
+    </Card>
+  )
 }
 
 export function SettingsPage() {
@@ -125,6 +156,7 @@ export function SettingsPage() {
           </div>
         ) : <p className="muted small">Only a sovereign-admin can change settings.</p>}
       </form>
+      {can(me.data?.role, 'keys.rotate') ? <div className="spaced"><SessionKeys /></div> : null}
     </>
   )
 }
