@@ -42,6 +42,7 @@ type mux struct {
 	rpc       *muxListener
 	wg        sync.WaitGroup
 	done      chan struct{}
+	closeOnce sync.Once
 
 	mu    sync.Mutex
 	conns map[*peerConn]struct{}
@@ -196,7 +197,7 @@ func (m *mux) sweep() {
 
 func (m *mux) Close() error {
 	err := m.ln.Close()
-	close(m.done)
+	m.closeOnce.Do(func() { close(m.done) })
 	m.wg.Wait()
 	return err
 }
