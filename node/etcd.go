@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/k3s-io/kine/pkg/server"
 	"github.com/openova-io/sovereign/app/etcd"
 	"github.com/openova-io/sovereign/raftnode"
 	"github.com/openova-io/sovereign/storage"
@@ -86,9 +85,6 @@ func issueEtcdClientCert(ctx context.Context, cfg Config, member *raftnode.Node,
 	}
 }
 
-// The endpoint must keep kine's interface: a kine upgrade that changes it
-// fails the build here.
-var _ server.Backend = (*etcd.Backend)(nil)
 
 // validateEtcd checks --etcd: an address, and with --dev (no TLS) a
 // loopback one.
