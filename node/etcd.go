@@ -85,7 +85,6 @@ func issueEtcdClientCert(ctx context.Context, cfg Config, member *raftnode.Node,
 	}
 }
 
-
 // validateEtcd checks --etcd: an address, and with --dev (no TLS) a
 // loopback one.
 func (c *Config) validateEtcd() error {
