@@ -53,13 +53,19 @@ var (
 	BucketIssuedCerts = []byte("issued_certs")
 )
 
-// Keys in the meta bucket.
+// Keys in the meta bucket, all written by the apply loop (fsm.go) in the
+// transaction of the entries they describe.
 var (
+	// metaAppliedIndex, metaAppliedTerm: the last Raft entry applied (8-byte
+	// big-endian each); a replayed entry at or below it is skipped.
 	metaAppliedIndex = []byte("applied_index")
 	metaAppliedTerm  = []byte("applied_term")
-	metaSchema       = []byte("schema_version")
-	metaConfig       = []byte("raft_configuration")
-	metaConfigIndex  = []byte("raft_configuration_index")
+	// metaSchema: the layout this file is in (SchemaVersion, schema.go).
+	metaSchema = []byte("schema_version")
+	// metaConfig, metaConfigIndex: the last Raft configuration applied
+	// (raft's encoding) and the index of its entry.
+	metaConfig      = []byte("raft_configuration")
+	metaConfigIndex = []byte("raft_configuration_index")
 )
 
 // The revisioned key space behind the etcd API (storage, mvcc*.go; app/etcd
