@@ -110,7 +110,7 @@ func (ui *webUI) serve(c *fiber.Ctx) error {
 		}
 		return sendAsset(c, a)
 	}
-	if name != "" && (strings.HasPrefix(name, ui.hashed) || strings.Contains(path.Base(name), ".")) {
+	if name != "" && name != "index.html" && (strings.HasPrefix(name, ui.hashed) || strings.Contains(path.Base(name), ".")) {
 		// A missing file is a 404, never the page: a browser must not run
 		// index.html as a script or a style sheet.
 		return c.Next()

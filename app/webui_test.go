@@ -55,7 +55,7 @@ func TestConsoleDeepLinksServeTheIndexUncached(t *testing.T) {
 	for _, p := range []string{
 		"/", "/login", "/dashboard", "/apps", "/app/cilium", "/app/bp-cilium", "/users", "/settings",
 		"/cloud", "/cluster", "/audit", "/provision/dep-1234/dashboard", "/provision/dep-1234/app/bp-cilium",
-		"/no/such/page", "/dashboard?x=1",
+		"/no/such/page", "/dashboard?x=1", "/index.html",
 	} {
 		r := tn.get(p, "")
 		if r.status != http.StatusOK || !bytes.Equal(r.body, index) {
