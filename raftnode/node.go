@@ -68,8 +68,10 @@ type Node struct {
 	// readyTerm is the term in which this node, as leader, has applied
 	// everything committed before it was elected (its first barrier).
 	readyTerm atomic.Uint64
-	metrics   *metrics
-	contacts  contacts
+	// nudge tells followers of a forwarded write's commit at once (nudge.go).
+	nudge    commitNudge
+	metrics  *metrics
+	contacts contacts
 
 	notify  chan bool
 	stop    chan struct{}

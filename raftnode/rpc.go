@@ -185,6 +185,7 @@ func (s *rpcServer) apply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	s.node.nudgeCommit()
 	out := applyResponse{Index: res.Index, Data: res.Data}
 	if res.Err != nil {
 		out.Code, out.Message = storage.ErrorCode(res.Err), res.Err.Error()
