@@ -112,7 +112,7 @@ func TestFirstStartThenRestart(t *testing.T) {
 	}
 }
 
-func TestRestoreRefusesADirectoryInUse(t *testing.T) {
+func TestRestoreOverANodesStateIsRefused(t *testing.T) {
 	cfg := testConfig(t)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		t.Fatal(err)
