@@ -2,11 +2,9 @@ package cmd
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/openova-io/sovereign/app/client"
-	"github.com/openova-io/sovereign/internal/atomicfile"
 	"github.com/openova-io/sovereign/node"
 	"github.com/openova-io/sovereign/storage"
 	"github.com/spf13/cobra"
@@ -36,22 +34,8 @@ func newSnapshotSaveCmd() *cobra.Command {
 				return err
 			}
 			defer resp.Body.Close()
-			f, err := atomicfile.Create(path, 0o600)
+			h, err := storage.SaveSnapshotFile(resp.Body, path)
 			if err != nil {
-				return err
-			}
-			defer f.Abort()
-			if _, err := io.Copy(f, resp.Body); err != nil {
-				return fmt.Errorf("receive snapshot: %w", err)
-			}
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				return err
-			}
-			h, err := storage.VerifySnapshotFile(f)
-			if err != nil {
-				return fmt.Errorf("the snapshot received is not whole (%v); nothing was written, try again", err)
-			}
-			if err := f.Commit(); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "saved %s: region %s, index %d, %d bytes of state, from node %s\n", path, h.Region, h.Index, h.Size, h.Node)

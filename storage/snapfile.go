@@ -71,10 +71,26 @@ func (s *Store) WriteSnapshotFile(w io.Writer, h SnapshotHeader) (SnapshotHeader
 	return h, err
 }
 
-// VerifySnapshotFile reads a whole snapshot file from r and checks its
-// frame and checksum, without keeping its content.
-func VerifySnapshotFile(r io.Reader) (SnapshotHeader, error) {
-	return readSnapshot(r, io.Discard)
+// SaveSnapshotFile writes the snapshot file read from r (as a node's
+// /api/v1/cluster/snapshot streams it) to path, whole or not at all: its
+// frame and checksum are checked before it takes path's place.
+func SaveSnapshotFile(r io.Reader, path string) (SnapshotHeader, error) {
+	f, err := atomicfile.Create(path, 0o600)
+	if err != nil {
+		return SnapshotHeader{}, err
+	}
+	defer f.Abort()
+	if _, err := io.Copy(f, r); err != nil {
+		return SnapshotHeader{}, fmt.Errorf("receive snapshot: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return SnapshotHeader{}, err
+	}
+	h, err := readSnapshot(f, io.Discard)
+	if err != nil {
+		return SnapshotHeader{}, fmt.Errorf("the snapshot received is not whole (%w); nothing was written, try again", err)
+	}
+	return h, f.Commit()
 }
 
 // ReadSnapshotFile checks the snapshot file r and writes the state file it

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -66,4 +67,29 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestSavedSnapshotIsWholeOrNotThere(t *testing.T) {
+	st := openTest(t, populated(t, 10))
+	var file bytes.Buffer
+	if _, err := st.WriteSnapshotFile(&file, SnapshotHeader{Region: "hz-fsn", Node: "n1"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "region.snapshot")
+	h, err := SaveSnapshotFile(bytes.NewReader(file.Bytes()), path)
+	if err != nil || h.Region != "hz-fsn" {
+		t.Fatalf("save: %+v %v", h, err)
+	}
+	if saved, _ := os.ReadFile(path); !bytes.Equal(saved, file.Bytes()) {
+		t.Fatal("the saved file differs from what was received")
+	}
+	// A stream cut short leaves the file saved before as it was, and no other.
+	cut := filepath.Join(dir, "cut.snapshot")
+	if _, err := SaveSnapshotFile(bytes.NewReader(file.Bytes()[:file.Len()/2]), cut); err == nil || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("a cut stream was saved: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("left %d files, want the one saved before", len(entries))
+	}
 }
