@@ -266,7 +266,7 @@ type joined struct {
 
 // requestJoin runs the joining side against the member at baseURL.
 func requestJoin(ctx context.Context, baseURL, token string, req JoinRequest) (joined, error) {
-	tok, err := ParseToken(token)
+	tok, err := parseToken(token)
 	if err != nil {
 		return joined{}, err
 	}

@@ -388,7 +388,7 @@ func TestJoinSendsNoSecretToAMemberThatCannotProveTheToken(t *testing.T) {
 func TestJoinKeepsOnlyTheCAItCheckedAgainstTheToken(t *testing.T) {
 	m := startJoinMember(t)
 	token := m.token()
-	tok, _ := ParseToken(token)
+	tok, _ := parseToken(token)
 	evilCA, _ := foreignCA(t)
 	// The worst case: it holds a certificate the cluster CA signed and
 	// the token's stored hash (a member removed after the token was

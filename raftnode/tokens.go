@@ -38,18 +38,18 @@ var (
 
 var tokenRE = regexp.MustCompile(`^K10([0-9a-f]{64})::([0-9a-f]{12})\.([0-9a-f]{48})$`)
 
-// ParsedToken is the parts of a token string.
-type ParsedToken struct {
+// parsedToken is the parts of a token string.
+type parsedToken struct {
 	CAHash, ID, Secret string
 }
 
-// ParseToken splits a token string into its parts.
-func ParseToken(s string) (ParsedToken, error) {
+// parseToken splits a token string into its parts.
+func parseToken(s string) (parsedToken, error) {
 	m := tokenRE.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return ParsedToken{}, ErrTokenFormat
+		return parsedToken{}, ErrTokenFormat
 	}
-	return ParsedToken{CAHash: m[1], ID: m[2], Secret: m[3]}, nil
+	return parsedToken{CAHash: m[1], ID: m[2], Secret: m[3]}, nil
 }
 
 func hashSecret(secret string) string {
