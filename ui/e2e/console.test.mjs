@@ -349,7 +349,7 @@ describe('the console on one node', () => {
         await context.route(/\/api\/v1\/(sovereign|cluster)\//, async (route) => {
           if (mode === '503') return route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"not ready: no leader yet"}' })
           if (mode === 'empty') return route.fulfill({ status: 200, contentType: 'application/json', body: '{}' })
-          await sleep(2500)
+          await sleep(4000)
           return route.continue().catch(() => {})
         })
         await pg.goto(url + p.path)
@@ -390,6 +390,48 @@ describe('the console on one node', () => {
         assert.deepEqual(await axe(pg), [], `${p.path} (${colorScheme})`)
         await shot(pg, `${colorScheme}-${p.name}`)
       }
+      await context.close()
+    }
+  })
+
+  it('shows each role only the pages and actions it is allowed', async () => {
+    const password = 'viewer password that is long enough'
+    for (const [email, role] of [['viewer@customer.example', 'org-viewer'], ['auditor@customer.example', 'security-officer'], ['billing@customer.example', 'billing-admin']]) {
+      const made = await api('/api/v1/sovereign/users', { method: 'POST', body: JSON.stringify({ email, role, password }) })
+      assert.equal(made.status, 201, JSON.stringify(made.body))
+      const { context, page: pg, rec: r } = await openContext(browser, url)
+      records.push(r)
+      await signIn(pg, url, email, password)
+      const nav = (await pg.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).map((t) => t.trim())
+      const want = ['Dashboard', 'Apps', 'Cloud', ...(role === 'billing-admin' ? [] : ['Users']), ...(role === 'security-officer' ? ['Audit'] : []), 'Settings']
+      assert.deepEqual(nav, want, `${role} sees ${nav}`)
+      // The dashboard's health comes from the topology for a role that may not read the cluster.
+      await pg.locator('section').filter({ has: pg.getByRole('heading', { name: 'Cluster health' }) }).getByText('sovereign', { exact: true }).waitFor()
+      await pg.goto(`${url}/apps`)
+      await pg.locator('tbody tr').first().waitFor()
+      assert.equal(await pg.getByRole('switch').count(), 0, `${role} gets no publish switch`)
+      await pg.goto(`${url}/cloud`)
+      await h1(pg, 'Cloud').waitFor()
+      await pg.locator('li[data-kind="clusters"]').first().waitFor()
+      assert.equal(await pg.getByRole('button', { name: 'Add entity' }).count(), 0)
+      assert.equal(await pg.locator('.add-select').count(), 0)
+      await pg.goto(`${url}/settings`)
+      await h1(pg, 'Settings').waitFor()
+      await pg.getByText('Only a sovereign-admin can change settings.').waitFor()
+      assert.equal(await pg.getByLabel('Provider').getAttribute('readonly'), '')
+      assert.equal(await pg.getByRole('button', { name: 'Rotate the signing key' }).count(), 0)
+      if (role !== 'billing-admin') {
+        await pg.goto(`${url}/users`)
+        await pg.getByText(ADMIN, { exact: true }).waitFor()
+        assert.equal(await pg.getByRole('button', { name: 'Add user' }).count(), 0)
+        assert.equal(await pg.getByRole('button', { name: 'Disable' }).count(), 0)
+      }
+      await pg.goto(`${url}/cluster`)
+      await pg.getByText('Not available to your role').waitFor()
+      await pg.goto(`${url}/audit`)
+      if (role === 'security-officer') await pg.getByRole('button', { name: 'Verify the chain' }).waitFor()
+      else await pg.getByText('Not available to your role').waitFor()
+      await shot(pg, `role-${role}-audit`)
       await context.close()
     }
   })

@@ -44,6 +44,14 @@ export function binary() {
   return out
 }
 
+let serveHelp = ''
+
+/** serveFlags is `sovereign serve --help`, to pass only flags the binary has. */
+function serveFlags() {
+  if (!serveHelp) serveHelp = execFileSync(binary(), ['serve', '--help'], { encoding: 'utf8' })
+  return serveHelp
+}
+
 export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer()
@@ -66,6 +74,8 @@ export async function startNode({ name = 'n1', args = [], dir, https = false } =
   const httpsPort = https ? await freePort() : 0
   const argv = ['serve', '--dev', '--data-dir', dataDir, '--node-name', name, '--http', `127.0.0.1:${http}`, '--raft', `127.0.0.1:${raft}`]
   if (https) argv.push('--https', `127.0.0.1:${httpsPort}`)
+  // Every listener on a free loopback port, so nodes never collide.
+  if (serveFlags().includes('--etcd ')) argv.push('--etcd', `127.0.0.1:${await freePort()}`)
   argv.push(...args)
   const log = []
   const proc = spawn(binary(), argv, { stdio: ['ignore', 'pipe', 'pipe'] })
