@@ -34,26 +34,23 @@ import (
 // IssuedCert is the record of one certificate the cluster CA signed.
 type IssuedCert struct {
 	Serial string `json:"serial"`
-	// Name is whom it was issued to: a node's name, or a client's.
+	// Name is whom it was issued to, a node's name.
 	Name string `json:"name"`
-	// Kind is "node" (a member's certificate) or "client".
+	// Kind is "node", a node's certificate, the only kind recorded so far.
 	Kind string `json:"kind"`
 	// Fingerprint is the hex SHA-256 of the certificate's DER form.
 	Fingerprint string    `json:"fingerprint"`
 	Issued      time.Time `json:"issued"`
-	// Via says how: "join token <id>", "start" (the first node's, or a
-	// restored one's, own certificate) or "client".
+	// Via says how: "join token <id>", or "start" (the first node's, or a
+	// restored one's, own certificate).
 	Via      string `json:"via"`
 	RaftAddr string `json:"raftAddr,omitempty"`
 	// Revoked is filled in by Certificates, not stored.
 	Revoked bool `json:"revoked,omitempty"`
 }
 
-// Kinds of issued certificates.
-const (
-	certKindNode   = "node"
-	certKindClient = "client"
-)
+// certKindNode is the kind of a node's certificate.
+const certKindNode = "node"
 
 func serialHex(c *x509.Certificate) string { return fmt.Sprintf("%x", c.SerialNumber) }
 
