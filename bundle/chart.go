@@ -162,24 +162,24 @@ func parseChartYAML(r io.Reader) (*chartMeta, error) {
 		return nil, err
 	}
 	if len(data) > maxChartYAML {
-		return nil, errors.New("Chart.yaml is larger than 1 MiB")
+		return nil, errors.New("the chart's Chart.yaml is larger than 1 MiB")
 	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
-		return nil, fmt.Errorf("Chart.yaml: %w", err)
+		return nil, fmt.Errorf("the chart's Chart.yaml: %w", err)
 	}
 	var meta struct {
 		Name    string `json:"name"`
 		Version string `json:"version"`
 	}
 	if err := json.Unmarshal(js, &meta); err != nil {
-		return nil, fmt.Errorf("Chart.yaml: %w", err)
+		return nil, fmt.Errorf("the chart's Chart.yaml: %w", err)
 	}
 	if !chartName.MatchString(meta.Name) {
-		return nil, fmt.Errorf("Chart.yaml: name %q is not a chart name", meta.Name)
+		return nil, fmt.Errorf("the chart's Chart.yaml: name %q is not a chart name", meta.Name)
 	}
 	if _, err := semver.StrictNewVersion(strings.TrimPrefix(meta.Version, "v")); err != nil {
-		return nil, fmt.Errorf("Chart.yaml: version %q is not a semantic version", meta.Version)
+		return nil, fmt.Errorf("the chart's Chart.yaml: version %q is not a semantic version", meta.Version)
 	}
 	return &chartMeta{Name: meta.Name, Version: meta.Version, JSON: js}, nil
 }

@@ -35,7 +35,7 @@ func checkPath(p string) error {
 	}
 	for _, elem := range strings.Split(p, "/") {
 		if elem == ".." {
-			return fmt.Errorf("path %q climbs out with ..", p)
+			return fmt.Errorf("path %q climbs out of its folder with \"..\"", p)
 		}
 	}
 	if path.Clean(p) != p {
