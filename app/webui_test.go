@@ -171,3 +171,19 @@ func TestAcceptEncodingIsRead(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAcceptEncoding: any header is read without a panic, and a coding is
+// never chosen that the header neither names nor allows with "*".
+func FuzzAcceptEncoding(f *testing.F) {
+	for _, seed := range []string{"", "br", "gzip, deflate, br, zstd", "br;q=0, gzip", "*;q=0.5", "gzip;q=x", ";;,,", "BR ; Q = 1"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		for _, coding := range []string{"br", "gzip"} {
+			lower := strings.ToLower(header)
+			if accepts(header, coding) && !strings.Contains(lower, coding) && !strings.Contains(lower, "*") {
+				t.Fatalf("accepts(%q, %q) without naming it", header, coding)
+			}
+		}
+	})
+}

@@ -47,6 +47,7 @@ describe('shapeTopology', () => {
     expect(region.children[0].builtIn).toBe(true)
     expect(region.children[1].builtIn).toBe(false)
     expect(idsOf(v, 'clusters', true)).toEqual(['apps'])
+    expect(region.children[0].children.map((n) => `${n.id}:${n.role}`)).toEqual(['n1:leader', 'n2:voter'])
   })
 
   it('reads an unknown status as unknown and a parent shows the worst of its children', () => {

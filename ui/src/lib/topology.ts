@@ -17,6 +17,8 @@ export interface TreeNode {
   parentId: string
   /** this node's own cluster: shown, never edited. */
   builtIn: boolean
+  /** a node's role in its cluster (leader, voter, non-voter, or as stored). */
+  role?: string
   children: TreeNode[]
 }
 
@@ -94,6 +96,7 @@ export function shapeTopology(input: Json, homeClusterPrefix = 'sovereign-'): To
         counts.nodes++
         const t = leaf('nodes', str(no.id), str(no.name), [str(no.role), str(no.ip), str(no.sku)].filter(Boolean).join(' · '), health(no.status), clusterId)
         t.builtIn = cluster.builtIn
+        t.role = str(no.role)
         cluster.children.push(t)
       }
       for (const v of arr(co.vclusters)) {

@@ -37,7 +37,7 @@ export function DashboardPage() {
   const fqdn = st?.sovereignFQDN || me.data?.sovereignFQDN || ''
   const home = topology.data?.clouds.flatMap((c) => c.children).flatMap((r) => r.children).find((c) => c.builtIn)
   const members = cluster.data?.members ?? []
-  const leader = cluster.data?.leader || home?.children.find((n) => n.detail.startsWith('leader'))?.id || ''
+  const leader = cluster.data?.leader || home?.children.find((n) => n.role === 'leader')?.id || ''
   const self = members.find((m) => m.self)
   const clusterHealth: Health = cluster.data
     ? members.length === 0 ? 'unknown' : members.every((m) => m.reachable) && leader ? 'healthy' : 'degraded'
