@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
@@ -53,24 +52,6 @@ type IssuedCert struct {
 const certKindNode = "node"
 
 func serialHex(c *x509.Certificate) string { return fmt.Sprintf("%x", c.SerialNumber) }
-
-// parseCertPEM parses one PEM certificate.
-func parseCertPEM(certPEM []byte) (*x509.Certificate, error) {
-	block, _ := pem.Decode(certPEM)
-	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, errors.New("not a PEM certificate")
-	}
-	return x509.ParseCertificate(block.Bytes)
-}
-
-// certSerial returns the serial of the PEM certificate.
-func certSerial(certPEM []byte) (string, error) {
-	c, err := parseCertPEM(certPEM)
-	if err != nil {
-		return "", err
-	}
-	return serialHex(c), nil
-}
 
 // issuedRecord describes a certificate the CA just signed.
 func issuedRecord(c *x509.Certificate, kind, via, raftAddr string) IssuedCert {

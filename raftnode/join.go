@@ -191,7 +191,7 @@ func (n *Node) HandleJoin(ctx context.Context, req JoinRequest, record Recorder)
 	if err != nil {
 		return JoinResponse{}, refusal(http.StatusBadRequest, "invalid-csr", "%v", err)
 	}
-	cert, err := parseCertPEM(certPEM)
+	cert, err := parseCert(certPEM)
 	if err != nil {
 		return JoinResponse{}, err
 	}
@@ -340,7 +340,7 @@ func requestJoin(ctx context.Context, baseURL, token string, req JoinRequest) (j
 	if !bytes.Equal([]byte(out.CA), caPEM) {
 		return joined{}, fmt.Errorf("join %s: the member answered with a CA other than the one the token names; nothing was saved", baseURL)
 	}
-	cert, err := parseCertPEM([]byte(out.Certificate))
+	cert, err := parseCert([]byte(out.Certificate))
 	if err != nil {
 		return joined{}, fmt.Errorf("join %s: the certificate in the answer: %w", baseURL, err)
 	}
