@@ -5,8 +5,8 @@
 # (scripts/etcdload) with 256-byte values. Prints a markdown section
 # ("## etcd API") on stdout for scripts/bench.sh; progress goes to stderr.
 #
-#   scripts/bench-etcd.sh                      # about four minutes
-#   BENCH_ETCD_DURATION=20s scripts/bench-etcd.sh
+#   scripts/bench-etcd.sh                      # about five minutes
+#   BENCH_ETCD_DURATION=10s BENCH_ETCD_ROUNDS=5 scripts/bench-etcd.sh
 #
 # Both sides serve clients in plain gRPC on loopback (Sovereign with
 # --dev); Sovereign's nodes still talk Raft to each other over mutual TLS,
@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 BIN=${SOVEREIGN_BIN:-}
 ETCD=${ETCD_BIN:-$(command -v etcd || true)}
-duration=${BENCH_ETCD_DURATION:-10s}
+duration=${BENCH_ETCD_DURATION:-5s}
+rounds=${BENCH_ETCD_ROUNDS:-3}
 clients=${BENCH_ETCD_CLIENTS:-100}
 if [ -z "$ETCD" ]; then
   echo "bench-etcd: etcd is not installed (apt-get install -y etcd-server)" >&2
@@ -87,24 +88,46 @@ for _ in $(seq 1 100); do
 done
 sleep 3
 
-# load SIDE WORKLOAD: one run of the load generator, its line to $tmp/SIDE-WORKLOAD.
-load() {
+# member SIDE ROLE: the endpoint of SIDE's leader (ROLE=true) or of a follower (false).
+member() {
   local eps=$etcd_eps
   [ "$1" = sovereign ] && eps=$sov_eps
-  "$tmp/etcdload" -endpoints "$eps" -workload "$2" -clients "$clients" -duration "$duration" | tee "$tmp/$1-$2" >&2
+  ETCDCTL_API=3 etcdctl --endpoints="$eps" endpoint status | awk -F', ' -v r="$2" '$5==r {print $1; exit}'
+}
+
+# load SIDE WORKLOAD NAME [ENDPOINTS]: one run of the load generator, its
+# line to $tmp/SIDE-NAME-ROUND (ENDPOINTS defaults to all three members).
+load() {
+  local eps=${4:-$etcd_eps}
+  [ "$1" = sovereign ] && [ -z "${4:-}" ] && eps=$sov_eps
+  "$tmp/etcdload" -endpoints "$eps" -workload "$2" -clients "$clients" -duration "$duration" | tee "$tmp/$1-$3-$round" >&2
 }
 field() { tr ' ' '\n' <"$tmp/$1" | awk -F= -v k="$2" '$1==k {print $2}'; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a/b; else print "n/a" }'; }
+# stat SIDE NAME KEY: the median of KEY over the rounds.
+stat() { for r in $(seq "$rounds"); do field "$1-$2-$r" "$3"; done | median; }
+# ratiomed NAME KEY: the median over the rounds of Sovereign's KEY over etcd's.
+ratiomed() { for r in $(seq "$rounds"); do ratio "$(field "sovereign-$1-$r" "$2")" "$(field "etcd-$1-$r" "$2")"; done | median; }
 
-for w in put txn get sget latency; do
-  echo "== $w" >&2
-  load etcd "$w"
-  load sovereign "$w"
+# Rounds, each running both sides back to back (in alternating order), so
+# that a noisy moment of this shared machine hits both runs of a round.
+for round in $(seq "$rounds"); do
+  sides="etcd sovereign"
+  [ $((round % 2)) = 0 ] && sides="sovereign etcd"
+  for w in put txn get sget; do
+    echo "== round $round: $w" >&2
+    for side in $sides; do load "$side" "$w" "$w"; done
+  done
+  for role in true false; do
+    echo "== round $round: latency (leader: $role)" >&2
+    for side in $sides; do load "$side" latency "latency-$role" "$(member "$side" "$role")"; done
+  done
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 echo "## etcd API"
 echo
-echo "Command: \`scripts/bench-etcd.sh\` (BENCH_ETCD_DURATION=$duration per run, $clients clients, 256-byte values)."
+echo "Command: \`scripts/bench-etcd.sh\` ($rounds rounds, BENCH_ETCD_DURATION=$duration per run, $clients clients, 256-byte values; medians over the rounds)."
 echo "Three etcd members ($("$ETCD" --version | head -1 | awk '{print $3}'), Debian's \`etcd-server\`) and three Sovereign nodes, each a process"
 echo "on this machine's loopback and disk, driven in turn by the same load generator (\`go run ./scripts/etcdload\`,"
 echo "the etcd Go client, clients spread over 10 connections to the three members). Clients speak plain gRPC to"
@@ -114,13 +137,15 @@ echo "| workload | etcd ops/s | Sovereign ops/s | ratio | target |"
 echo "|---|---:|---:|---:|---:|"
 for w in "put:put, $clients clients" "txn:Kubernetes update txn, $clients clients, own keys" "get:linearizable get, $clients clients" "sget:serializable get, $clients clients"; do
   k=${w%%:*}; name=${w#*:}
-  e=$(field "etcd-$k" ops_per_s); s=$(field "sovereign-$k" ops_per_s)
-  echo "| $name | $e | $s | **$(ratio "$s" "$e")×** | ≥ 1.0× |"
+  echo "| $name | $(stat etcd "$k" ops_per_s) | $(stat sovereign "$k" ops_per_s) | **$(ratiomed "$k" ops_per_s)×** | ≥ 1.0× |"
 done
 echo
-echo "| one client's put | etcd | Sovereign | ratio | target |"
+echo "| one client's put, one at a time | etcd | Sovereign | ratio | target |"
 echo "|---|---:|---:|---:|---:|"
-for p in p50_ms p99_ms; do
-  e=$(field etcd-latency $p); s=$(field sovereign-latency $p)
-  echo "| ${p%_ms} | $e ms | $s ms | **$(ratio "$s" "$e")×** | ≤ 1.2× |"
+for role in true false; do
+  where="to the leader"
+  [ "$role" = false ] && where="to a follower"
+  for p in p50_ms p99_ms; do
+    echo "| ${p%_ms}, $where | $(stat etcd "latency-$role" $p) ms | $(stat sovereign "latency-$role" $p) ms | **$(ratiomed "latency-$role" $p)×** | ≤ 1.2× |"
+  done
 done
