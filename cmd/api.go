@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -35,4 +36,24 @@ func newDeleteCmd(use, short, path, done string) *cobra.Command {
 			return nil
 		}),
 	}
+}
+
+// newShowCmd is a command that reads path from a node's API into a T and
+// prints it: as JSON with -o json, else as text for people.
+func newShowCmd[T any](use, short, path string, text func(w io.Writer, out T)) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
+			var out T
+			if err := c.Do(cmd.Context(), http.MethodGet, path, nil, &out); err != nil {
+				return err
+			}
+			return printResult(cmd, output, out, func(w io.Writer) { text(w, out) })
+		}),
+	}
+	addOutputFlag(cmd.Flags().StringVarP, &output)
+	return cmd
 }

@@ -28,40 +28,26 @@ type clusterStatusAnswer struct {
 }
 
 func newClusterStatusCmd() *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show the leader and each member's role, last contact, applied and commit index",
-		Args:  cobra.NoArgs,
-		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
-			var out clusterStatusAnswer
-			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/status", nil, &out); err != nil {
-				return err
+	return newShowCmd("status", "Show the leader and each member's role, last contact, applied and commit index", "/api/v1/cluster/status", func(w io.Writer, out clusterStatusAnswer) {
+		fmt.Fprintf(w, "region %s, leader %s\n\n", out.Region, orNone(out.Leader))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NODE\tROLE\tSTATE\tRAFT ADDRESS\tLAST CONTACT\tAPPLIED\tCOMMIT")
+		for _, m := range out.Members {
+			role := "follower"
+			if m.Leader {
+				role = "leader"
 			}
-			return printResult(cmd, output, out, func(w io.Writer) {
-				fmt.Fprintf(w, "region %s, leader %s\n\n", out.Region, orNone(out.Leader))
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NODE\tROLE\tSTATE\tRAFT ADDRESS\tLAST CONTACT\tAPPLIED\tCOMMIT")
-				for _, m := range out.Members {
-					role := "follower"
-					if m.Leader {
-						role = "leader"
-					}
-					if m.Suffrage != "Voter" {
-						role = "non-voter"
-					}
-					state, applied, commit := "unreachable", "-", "-"
-					if m.Status != nil {
-						state, applied, commit = m.Status.State, fmt.Sprint(m.Status.AppliedIndex), fmt.Sprint(m.Status.CommitIndex)
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, role, state, m.Address, ago(m.LastContact), applied, commit)
-				}
-				tw.Flush()
-			})
-		}),
-	}
-	addOutputFlag(cmd.Flags().StringVarP, &output)
-	return cmd
+			if m.Suffrage != "Voter" {
+				role = "non-voter"
+			}
+			state, applied, commit := "unreachable", "-", "-"
+			if m.Status != nil {
+				state, applied, commit = m.Status.State, fmt.Sprint(m.Status.AppliedIndex), fmt.Sprint(m.Status.CommitIndex)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, role, state, m.Address, ago(m.LastContact), applied, commit)
+		}
+		tw.Flush()
+	})
 }
 
 func newClusterRemoveCmd() *cobra.Command {
@@ -69,35 +55,23 @@ func newClusterRemoveCmd() *cobra.Command {
 		"/api/v1/cluster/members/", "removed")
 }
 
+type clusterCertsAnswer struct {
+	Certificates []raftnode.IssuedCert `json:"certificates"`
+}
+
 func newClusterCertsCmd() *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "certs",
-		Short: "List the certificates the cluster CA signed: serial, holder, how, and whether revoked",
-		Args:  cobra.NoArgs,
-		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
-			var out struct {
-				Certificates []raftnode.IssuedCert `json:"certificates"`
+	return newShowCmd("certs", "List the certificates the cluster CA signed: serial, holder, how, and whether revoked", "/api/v1/cluster/certificates", func(w io.Writer, out clusterCertsAnswer) {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERIAL\tHOLDER\tKIND\tISSUED\tVIA\tSTATE")
+		for _, ct := range out.Certificates {
+			state := "valid"
+			if ct.Revoked {
+				state = "revoked"
 			}
-			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/certificates", nil, &out); err != nil {
-				return err
-			}
-			return printResult(cmd, output, out, func(w io.Writer) {
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SERIAL\tHOLDER\tKIND\tISSUED\tVIA\tSTATE")
-				for _, ct := range out.Certificates {
-					state := "valid"
-					if ct.Revoked {
-						state = "revoked"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.Serial, ct.Name, ct.Kind, ct.Issued.Format(time.RFC3339), ct.Via, state)
-				}
-				tw.Flush()
-			})
-		}),
-	}
-	addOutputFlag(cmd.Flags().StringVarP, &output)
-	return cmd
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.Serial, ct.Name, ct.Kind, ct.Issued.Format(time.RFC3339), ct.Via, state)
+		}
+		tw.Flush()
+	})
 }
 
 func newClusterRevokeCertCmd() *cobra.Command {

@@ -56,38 +56,26 @@ func newTokenCreateCmd() *cobra.Command {
 	return cmd
 }
 
+type tokenListAnswer struct {
+	Tokens []raftnode.Token `json:"tokens"`
+}
+
 func newTokenListCmd() *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List join tokens (never their secrets)",
-		Args:  cobra.NoArgs,
-		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
-			var out struct {
-				Tokens []raftnode.Token `json:"tokens"`
-			}
-			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/cluster/tokens", nil, &out); err != nil {
-				return err
-			}
-			return printResult(cmd, output, out, func(w io.Writer) {
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tCREATED\tEXPIRES\tDESCRIPTION")
-				for _, t := range out.Tokens {
-					exp := "never"
-					if !t.Expires.IsZero() {
-						exp = t.Expires.Format(time.RFC3339)
-						if time.Now().After(t.Expires) {
-							exp += " (expired)"
-						}
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Created.Format(time.RFC3339), exp, t.Description)
+	return newShowCmd("list", "List join tokens (never their secrets)", "/api/v1/cluster/tokens", func(w io.Writer, out tokenListAnswer) {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tCREATED\tEXPIRES\tDESCRIPTION")
+		for _, t := range out.Tokens {
+			exp := "never"
+			if !t.Expires.IsZero() {
+				exp = t.Expires.Format(time.RFC3339)
+				if time.Now().After(t.Expires) {
+					exp += " (expired)"
 				}
-				tw.Flush()
-			})
-		}),
-	}
-	addOutputFlag(cmd.Flags().StringVarP, &output)
-	return cmd
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Created.Format(time.RFC3339), exp, t.Description)
+		}
+		tw.Flush()
+	})
 }
 
 func newTokenRevokeCmd() *cobra.Command {

@@ -57,42 +57,29 @@ func newUserAddCmd() *cobra.Command {
 	return cmd
 }
 
+// userListAnswer is GET /api/v1/sovereign/users.
+type userListAnswer struct {
+	Users []app.UserView `json:"users"`
+}
+
 func newUserListCmd() *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the users",
-		Args:  cobra.NoArgs,
-		RunE: client.Run(func(cmd *cobra.Command, c *client.Client, _ []string) error {
-			var out struct {
-				Users []app.UserView `json:"users"`
+	return newShowCmd("list", "List the users", "/api/v1/sovereign/users", func(w io.Writer, out userListAnswer) {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tSTATUS\tLAST SIGN-IN\tID")
+		for _, u := range out.Users {
+			last := u.LastSignInISO
+			if last == "" {
+				last = "never"
 			}
-			if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/sovereign/users", nil, &out); err != nil {
-				return err
-			}
-			return printResult(cmd, output, out, func(w io.Writer) {
-				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tSTATUS\tLAST SIGN-IN\tID")
-				for _, u := range out.Users {
-					last := u.LastSignInISO
-					if last == "" {
-						last = "never"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Email, u.Name, u.Role, u.Status, last, u.ID)
-				}
-				tw.Flush()
-			})
-		}),
-	}
-	addOutputFlag(cmd.Flags().StringVarP, &output)
-	return cmd
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Email, u.Name, u.Role, u.Status, last, u.ID)
+		}
+		tw.Flush()
+	})
 }
 
 // findUser returns the user with email, or an error that says so.
 func findUser(cmd *cobra.Command, c *client.Client, email string) (app.UserView, error) {
-	var out struct {
-		Users []app.UserView `json:"users"`
-	}
+	var out userListAnswer
 	if err := c.Do(cmd.Context(), http.MethodGet, "/api/v1/sovereign/users", nil, &out); err != nil {
 		return app.UserView{}, err
 	}
