@@ -1,34 +1,22 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// syncBuffer is the welcome's writer, read while Run writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// welcomeWriter hands what Run prints to the test, one write at a time.
+type welcomeWriter chan string
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+func (w welcomeWriter) Write(p []byte) (int, error) {
+	w <- string(p)
+	return len(p), nil
 }
 
 var readyAt = regexp.MustCompile(`ready at (http://127\.0\.0\.1:\d+)`)
@@ -42,27 +30,26 @@ func runUntilReady(t *testing.T, cfg Config) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := make(welcomeWriter, 16)
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, cfg, "test", out) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if m := readyAt.FindStringSubmatch(out.String()); m != nil {
-			resp, err := http.Get(m[1] + "/readyz")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-		}
+	var welcome string
+	deadline := time.After(20 * time.Second)
+	for ready := false; !ready; {
 		select {
+		case text := <-out:
+			welcome += text
 		case err := <-done:
-			t.Fatalf("Run returned before it was ready: %v\n%s", err, out.String())
+			t.Fatalf("Run returned before it was ready: %v\n%s", err, welcome)
+		case <-deadline:
+			t.Fatalf("not ready after 20s:\n%s", welcome)
 		case <-time.After(10 * time.Millisecond):
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 20s:\n%s", out.String())
+		if m := readyAt.FindStringSubmatch(welcome); m != nil {
+			if resp, err := http.Get(m[1] + "/readyz"); err == nil {
+				resp.Body.Close()
+				ready = resp.StatusCode == http.StatusOK
+			}
 		}
 	}
 	cancel()
@@ -74,7 +61,7 @@ func runUntilReady(t *testing.T, cfg Config) string {
 	case <-time.After(shutdownBudget + time.Second):
 		t.Fatal("Run did not return within the shutdown budget")
 	}
-	return out.String()
+	return welcome
 }
 
 func testConfig(t *testing.T) Config {
@@ -106,7 +93,7 @@ func TestFirstStartThenRestart(t *testing.T) {
 	// The data directory keeps its node's name and region.
 	renamed := cfg
 	renamed.NodeName = "n2"
-	err := Run(context.Background(), renamed, "test", &syncBuffer{})
+	err := Run(context.Background(), renamed, "test", make(welcomeWriter, 16))
 	if err == nil || !strings.Contains(err.Error(), `this data directory belongs to a node with --node-name "n1"`) {
 		t.Fatalf("a renamed node started: %v", err)
 	}
