@@ -132,6 +132,12 @@ func openNode(t testing.TB, nw *raftnode.InmemNetwork, name string, join bool, o
 	go srv.Serve(ln)
 	tn := &testNode{t: t, store: st, node: node, srv: srv, url: "http://" + ln.Addr().String(), reg: reg}
 	t.Cleanup(func() {
+		// The server's shutdown waits for every open connection, and a
+		// client may hold one it dialed but never sent a request on (Go's
+		// transport dials ahead under concurrency): close the clients' idle
+		// ones first, or the shutdown waits out its timeout.
+		noRedirect.CloseIdleConnections()
+		http.DefaultClient.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
