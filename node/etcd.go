@@ -108,12 +108,3 @@ func (c *Config) validateEtcd() error {
 	}
 	return nil
 }
-
-// closeListeners closes the listeners of services that never served.
-func closeListeners(services []service) {
-	for _, s := range services {
-		for _, ln := range s.listeners {
-			ln.Close()
-		}
-	}
-}

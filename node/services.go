@@ -65,6 +65,15 @@ func openServices(cfg Config, pki *raftnode.PKI, srv *app.Server) (_ []service, 
 	return []service{web}, nil
 }
 
+// closeListeners closes the listeners of services that never served.
+func closeListeners(services []service) {
+	for _, s := range services {
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+	}
+}
+
 // consoleURL is the address an operator opens: HTTPS when there is one.
 func consoleURL(cfg Config, web service) string {
 	last := web.listeners[len(web.listeners)-1]
