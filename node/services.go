@@ -21,11 +21,10 @@ type service struct {
 	shutdown  func(context.Context) error
 }
 
-// openServices opens the listeners of every service the configuration
-// asks for: the console and API on plain HTTP and on HTTPS. A service
-// with its own address (the etcd endpoint, a registry) is opened here
-// too, as one more service in the list. On an error every listener opened
-// so far is closed.
+// openServices opens the listeners of the console and API: plain HTTP and
+// HTTPS, as configured. A service with an address of its own (etcd.go,
+// registry.go) opens its listener in its own file and Run appends it. On
+// an error every listener opened so far is closed.
 func openServices(cfg Config, pki *raftnode.PKI, srv *app.Server) (_ []service, err error) {
 	var opened []net.Listener
 	defer func() {
