@@ -33,6 +33,7 @@ const (
 	OpKVDelete      Op = 13
 	OpKVDeleteRange Op = 14
 	OpKVCompact     Op = 15
+	OpKVMulti       Op = 16
 )
 
 func (o Op) String() string {

@@ -237,3 +237,50 @@ func DecodeKVResult(b []byte) (KVResult, error) {
 	}
 	return r, nil
 }
+
+// KVAnswer is one command's answer within a multi: its result, or why it
+// was refused.
+type KVAnswer struct {
+	Result KVResult
+	Err    error
+}
+
+func appendKVAnswer(b []byte, r KVResult, refused error) []byte {
+	if refused != nil {
+		b = append(b, 1)
+		b = appendBytes(b, []byte(ErrorCode(refused)))
+		return appendBytes(b, []byte(refused.Error()))
+	}
+	b = append(b, 0)
+	return appendBytes(b, EncodeKVResult(r))
+}
+
+// DecodeKVAnswers reads a multi's answers (Result.Data), one per command.
+func DecodeKVAnswers(b []byte) ([]KVAnswer, error) {
+	d := decoder{b: b}
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("%d answers exceed the result", n)
+	}
+	var out []KVAnswer
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		refused := d.byte() == 1
+		if refused {
+			code, msg := d.bytes(), d.bytes()
+			out = append(out, KVAnswer{Err: ErrorFromCode(string(code), string(msg))})
+			continue
+		}
+		r, err := DecodeKVResult(d.bytes())
+		if err != nil {
+			d.fail("answer %d: %v", i, err)
+		}
+		out = append(out, KVAnswer{Result: r})
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("%d trailing bytes", len(d.b))
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("key-space answers: %v", d.err)
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -19,15 +20,12 @@ type kvTx struct {
 	events *[]KVEvent
 }
 
-// applyKV applies one key-space command. A refusal (a malformed command, a
-// compaction to a revision that is compacted or in the future) writes
-// nothing and is returned in Result.Err; err is a failure of the file.
+// applyKV applies one key-space command, or each of a multi's. A refusal
+// (a malformed command, a compaction to a revision that is compacted or in
+// the future) writes nothing and is returned in Result.Err (for a multi,
+// in that command's answer); err is a failure of the file.
 func applyKV(tx *bolt.Tx, c Command, l *raft.Log, events *[]KVEvent) (Result, error) {
 	res := Result{Index: l.Index}
-	if refused := checkKV(c); refused != nil {
-		res.Err = refused
-		return res, nil
-	}
 	t := &kvTx{
 		meta: tx.Bucket(bucketKVMeta), cur: tx.Bucket(bucketKVCurrent),
 		hist: tx.Bucket(bucketKVHistory), leases: tx.Bucket(bucketKVLeases),
@@ -35,8 +33,37 @@ func applyKV(tx *bolt.Tx, c Command, l *raft.Log, events *[]KVEvent) (Result, er
 	}
 	t.rev = kvRevision(t.meta)
 	start := t.rev
-	var out KVResult
-	var err error
+	if c.Op == OpKVMulti {
+		data := binary.AppendUvarint(nil, uint64(len(c.Ops)))
+		for _, op := range c.Ops {
+			out, refused, err := t.apply(op)
+			if err != nil {
+				return res, err
+			}
+			data = appendKVAnswer(data, out, refused)
+		}
+		res.Data = data
+	} else {
+		out, refused, err := t.apply(c)
+		if err != nil || refused != nil {
+			res.Err = refused
+			return res, err
+		}
+		res.Data = EncodeKVResult(out)
+	}
+	if t.rev != start {
+		if err := putUint(t.meta, kvMetaRevision, uint64(t.rev)); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// apply applies one key-space command.
+func (t *kvTx) apply(c Command) (out KVResult, refused, err error) {
+	if refused := checkKV(c); refused != nil {
+		return KVResult{}, refused, nil
+	}
 	switch c.Op {
 	case OpKVPut:
 		out, err = t.put(c)
@@ -49,25 +76,15 @@ func applyKV(tx *bolt.Tx, c Command, l *raft.Log, events *[]KVEvent) (Result, er
 	case OpKVDeleteRange:
 		out, err = t.deleteRange(c)
 	case OpKVCompact:
-		var refused error
-		refused, err = t.compact(c.Expect)
-		if refused != nil {
-			res.Err = refused
-			return res, err
+		if refused, err = t.compact(c.Expect); refused != nil || err != nil {
+			return KVResult{}, refused, err
 		}
-		out = KVResult{Revision: t.rev, Succeeded: true}
-	}
-	if err != nil {
-		return res, err
-	}
-	if t.rev != start {
-		if err := putUint(t.meta, kvMetaRevision, uint64(t.rev)); err != nil {
-			return res, err
-		}
+		out = KVResult{Succeeded: true}
+	default:
+		return KVResult{}, fmt.Errorf("%w: %s inside a key-space multi", ErrBadCommand, c.Op), nil
 	}
 	out.Revision = t.rev
-	res.Data = EncodeKVResult(out)
-	return res, nil
+	return out, nil, err
 }
 
 func checkKV(c Command) error {

@@ -13,6 +13,7 @@ var kvOpNames = map[Op]string{
 	OpKVDelete:      "kv-delete",
 	OpKVDeleteRange: "kv-delete-range",
 	OpKVCompact:     "kv-compact",
+	OpKVMulti:       "kv-multi",
 }
 
 func (o Op) isKV() bool { _, ok := kvOpNames[o]; return ok }
@@ -49,12 +50,29 @@ func KVCompact(rev int64) Command {
 	return Command{Op: OpKVCompact, Expect: rev}
 }
 
+// KVMulti carries several key-space commands in one Raft entry, so that
+// writes arriving together cost one entry. Each is applied in turn, as if
+// alone, and answered on its own (DecodeKVAnswers): a failed compare or a
+// refusal of one changes nothing of the others.
+func KVMulti(cmds ...Command) Command {
+	return Command{Op: OpKVMulti, Ops: cmds}
+}
+
 // appendKV writes a key-space op:
 //
 //	uvarint(expect) bytes(key) bytes(end) bytes(value) uvarint(lease)
+//	multi: uvarint(n) n × (op(1) and the op's body as above)
 //
 // Expect and Lease of a valid command are never negative.
 func (c Command) appendKV(buf []byte) []byte {
+	if c.Op == OpKVMulti {
+		buf = binary.AppendUvarint(buf, uint64(len(c.Ops)))
+		for _, op := range c.Ops {
+			buf = append(buf, byte(op.Op))
+			buf = op.appendKV(buf)
+		}
+		return buf
+	}
 	buf = binary.AppendUvarint(buf, uint64(c.Expect))
 	buf = appendBytes(buf, c.Key)
 	buf = appendBytes(buf, c.End)
@@ -63,6 +81,24 @@ func (c Command) appendKV(buf []byte) []byte {
 }
 
 func (d *decoder) kv(c *Command) {
+	if c.Op == OpKVMulti {
+		n := d.uvarint()
+		if n > uint64(len(d.b)) { // every op takes at least one byte
+			d.fail("multi length %d exceeds the command", n)
+			return
+		}
+		c.Ops = make([]Command, 0, n)
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			op := Command{Op: Op(d.byte())}
+			if !op.Op.isKV() || op.Op == OpKVMulti {
+				d.fail("op %d inside a key-space multi", uint8(op.Op))
+				return
+			}
+			d.kv(&op)
+			c.Ops = append(c.Ops, op)
+		}
+		return
+	}
 	expect := d.uvarint()
 	c.Key = d.bytes()
 	c.End = d.bytes()

@@ -376,6 +376,7 @@ func FuzzDecodeKVCommand(f *testing.F) {
 	} {
 		f.Add(c.Encode())
 	}
+	f.Add(KVMulti(KVPut([]byte("/a"), []byte("1"), 0), KVUpdate([]byte("/b"), nil, 4, 0), KVCompact(2)).Encode())
 	f.Add([]byte{1, byte(OpKVPut), 255, 255, 255, 255, 255, 255, 255, 255, 255, 1})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := DecodeCommand(data)
@@ -386,9 +387,61 @@ func FuzzDecodeKVCommand(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded command does not decode: %v", err)
 		}
-		if fmt.Sprintf("%q %q %q %d %d %d", c.Key, c.End, c.Value, c.Expect, c.Lease, c.Op) !=
-			fmt.Sprintf("%q %q %q %d %d %d", again.Key, again.End, again.Value, again.Expect, again.Lease, again.Op) {
+		if kvString(c) != kvString(again) {
 			t.Fatalf("round trip changed the command: %+v -> %+v", c, again)
 		}
 	})
+}
+
+// kvString shows what a key-space command carries, sub-commands included.
+func kvString(c Command) string {
+	s := fmt.Sprintf("%d %q %q %q %d %d [", c.Op, c.Key, c.End, c.Value, c.Expect, c.Lease)
+	for _, op := range c.Ops {
+		s += kvString(op) + " "
+	}
+	return s + "]"
+}
+
+func TestMultiAnswersEachCommandOnItsOwn(t *testing.T) {
+	l := newKVLog(t)
+	l.must(KVPut([]byte("/m/a"), []byte("1"), 0)) // 2
+	l.index++
+	res := mustApply(t, l.s, &raft.Log{Index: l.index, Term: 1, Type: raft.LogCommand, AppendedAt: l.now, Data: KVMulti(
+		KVUpdate([]byte("/m/a"), []byte("2"), 2, 0), // 3
+		KVUpdate([]byte("/m/a"), []byte("x"), 2, 0), // stale: fails
+		KVPut(nil, []byte("v"), 0),                  // refused
+		KVCreate([]byte("/m/b"), []byte("1"), 0),    // 4
+		KVCompact(99),                               // refused: future
+	).Encode()})[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	answers, err := DecodeKVAnswers(res.Data)
+	if err != nil || len(answers) != 5 {
+		t.Fatalf("%d answers, %v", len(answers), err)
+	}
+	if a := answers[0]; a.Err != nil || !a.Result.Succeeded || a.Result.Revision != 3 {
+		t.Fatalf("update: %+v", a)
+	}
+	if a := answers[1]; a.Err != nil || a.Result.Succeeded || a.Result.KVs[0].ModRevision != 3 {
+		t.Fatalf("stale update: %+v", a)
+	}
+	if a := answers[2]; !errors.Is(a.Err, ErrBadCommand) {
+		t.Fatalf("empty key: %+v", a)
+	}
+	if a := answers[3]; a.Err != nil || a.Result.Revision != 4 {
+		t.Fatalf("create: %+v", a)
+	}
+	if a := answers[4]; !errors.Is(a.Err, ErrFutureRev) {
+		t.Fatalf("compaction to the future: %+v", a)
+	}
+	if rev, _, _ := l.s.KVRevision(); rev != 4 {
+		t.Fatalf("revision %d after the multi, want 4", rev)
+	}
+	if n := len(l.events); n != 3 || l.events[1].KV.ModRevision != 3 || l.events[2].KV.ModRevision != 4 {
+		t.Fatalf("events: %+v", l.events)
+	}
+	if _, err := DecodeCommand(append([]byte{1, byte(OpKVMulti), 1}, KVMulti().Encode()[1:]...)); err == nil {
+		t.Fatal("a multi inside a multi decoded")
+	}
 }
