@@ -185,7 +185,7 @@ func (s *Store) KVExpired(now time.Time, limit int) ([]KeyValue, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketKVLeases).Cursor()
 		until := revKey(now.UnixNano())
-		for k, b := c.First(); k != nil && len(k) > 8 && bytes.Compare(k[:8], until) <= 0 && len(out) < limit; k, b = c.Next() {
+		for k, b := c.First(); len(k) > 8 && bytes.Compare(k[:8], until) <= 0 && len(out) < limit; k, b = c.Next() {
 			out = append(out, KeyValue{Key: clone(k[8:]), ModRevision: int64(getRev(b))})
 		}
 		return nil
