@@ -40,6 +40,7 @@ type Backend struct {
 	store  Store
 	hub    *hub
 	reads  *barrier
+	writes *proposer
 	opts   Options
 }
 
@@ -50,6 +51,7 @@ var _ server.Backend = (*Backend)(nil)
 func NewBackend(member Member, store Store, opts Options) *Backend {
 	b := &Backend{member: member, store: store, hub: newHub(), opts: opts.withDefaults()}
 	b.reads = newBarrier(member.ReadBarrier)
+	b.writes = &proposer{member: member}
 	store.OnKVEvents(b.hub.publish)
 	return b
 }
@@ -181,20 +183,11 @@ func (b *Backend) Count(ctx context.Context, key, end string, revision int64) (i
 	return rev, n, toGRPC(err)
 }
 
-// apply proposes cmd and decodes the state machine's answer.
+// apply proposes cmd, with the writes that arrive with it (propose.go),
+// and returns the state machine's answer to it.
 func (b *Backend) apply(ctx context.Context, cmd storage.Command) (storage.KVResult, error) {
-	res, err := b.member.Apply(ctx, cmd)
-	if err != nil {
-		return storage.KVResult{}, toGRPC(err)
-	}
-	if res.Err != nil {
-		return storage.KVResult{}, toGRPC(res.Err)
-	}
-	out, err := storage.DecodeKVResult(res.Data)
-	if err != nil {
-		return storage.KVResult{}, toGRPC(err)
-	}
-	return out, nil
+	out, err := b.writes.propose(ctx, cmd)
+	return out, toGRPC(err)
 }
 
 func (b *Backend) Create(ctx context.Context, key string, value []byte, lease int64) (int64, error) {
