@@ -132,10 +132,10 @@ func openNode(t testing.TB, nw *raftnode.InmemNetwork, name string, join bool, o
 	go srv.Serve(ln)
 	tn := &testNode{t: t, store: st, node: node, srv: srv, url: "http://" + ln.Addr().String(), reg: reg}
 	t.Cleanup(func() {
-		// The server's shutdown waits for every open connection, and a
-		// client may hold one it dialed but never sent a request on (Go's
-		// transport dials ahead under concurrency): close the clients' idle
-		// ones first, or the shutdown waits out its timeout.
+		// A client may hold a connection it dialed but never sent a request
+		// on (Go's transport dials ahead under concurrency), and the
+		// server's shutdown gives such a connection 5 s to send one, as
+		// net/http does: close the clients' idle connections first.
 		noRedirect.CloseIdleConnections()
 		http.DefaultClient.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
