@@ -1,6 +1,9 @@
 package storage
 
 import (
+	"bytes"
+	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -151,5 +154,25 @@ func TestSchema1FileWithAnUnknownKeyIsRefused(t *testing.T) {
 	if s, err := Open(path, Options{}); err == nil {
 		s.Close()
 		t.Fatal("a schema 1 file with a key no version wrote was migrated, and the key dropped")
+	}
+}
+
+func TestSchema1SnapshotIsMigratedOnRestore(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	writeSchema1(t, old)
+	data, err := os.ReadFile(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openTest(t, filepath.Join(dir, "state.db"))
+	if err := s.Restore(io.NopCloser(bytes.NewReader(data))); err != nil {
+		t.Fatal(err)
+	}
+	if rec, ok, _ := s.Get(BucketJoinTokens, []byte("0123456789ab")); !ok || string(rec.Value) != "tok" {
+		t.Fatal("a schema 1 snapshot restored into a schema 2 node lost its join token")
+	}
+	if idx, _ := s.Applied(); idx != 7 {
+		t.Fatalf("applied index %d after restore, want 7", idx)
 	}
 }
