@@ -16,7 +16,9 @@ var (
 	// BucketEmails (app/identity): normalised email → user id.
 	BucketEmails = []byte("users_by_email")
 	// BucketSettings (app): "console" → the console's settings (JSON);
-	// "catalog-publish" → which Blueprints are published (JSON).
+	// "catalog-publish" → which Blueprints are published (JSON). The key
+	// "cluster" stays unused: schema 1's ops on it are renamed on apply
+	// (migrate.go).
 	BucketSettings = []byte("settings")
 	// BucketTopology (app): "pattern" → the deployment pattern;
 	// "<kind>/<id>" → one topology entity (JSON), kind one of regions,
