@@ -29,7 +29,7 @@ func openEtcd(ctx context.Context, cfg Config, pki *raftnode.PKI, member *raftno
 	var tlsConf *tls.Config
 	if !cfg.Dev {
 		var err error
-		if tlsConf, err = etcd.ServerTLS(pki.Cert, pki.CAPEM); err != nil {
+		if tlsConf, err = etcd.ServerTLS(pki.Cert, pki.CAPEM, member.CheckClientCert); err != nil {
 			return service{}, err
 		}
 	}

@@ -310,3 +310,16 @@ func (n *Node) registerCert() {
 		}
 	}
 }
+
+// CheckClientCert refuses a certificate whose serial was revoked, for the
+// node's endpoints other than the Raft port (the etcd endpoint): a client
+// certificate is never recorded, but `sovereign cluster revoke-cert`
+// revokes any serial.
+func (n *Node) CheckClientCert(cert *x509.Certificate) error {
+	if _, revoked, err := n.fsm.Get(storage.BucketRevokedCerts, []byte(serialHex(cert))); err != nil {
+		return err
+	} else if revoked {
+		return fmt.Errorf("certificate %s of %q was revoked", serialHex(cert), cert.Subject.CommonName)
+	}
+	return nil
+}

@@ -111,7 +111,7 @@ func (c *testCluster) start(name string, join bool, opts Options) *member {
 		st.Close()
 		t.Fatal(err)
 	}
-	tlsConf, err := ServerTLS(pki.Cert, c.caCert)
+	tlsConf, err := ServerTLS(pki.Cert, c.caCert, node.CheckClientCert)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,16 +137,26 @@ func (s *Server) Close() {
 }
 
 // ServerTLS is the endpoint's TLS: the node's certificate, and a client
-// certificate signed by the cluster CA required of every client.
-func ServerTLS(cert tls.Certificate, caPEM []byte) (*tls.Config, error) {
+// certificate signed by the cluster CA required of every client; check,
+// when set, may refuse one more (a revoked serial) at each handshake.
+func ServerTLS(cert tls.Certificate, caPEM []byte, check func(*x509.Certificate) error) (*tls.Config, error) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(caPEM) {
 		return nil, fmt.Errorf("etcd endpoint: no CA certificate in the cluster CA PEM")
 	}
-	return &tls.Config{
+	conf := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		ClientCAs:    pool,
-	}, nil
+	}
+	if check != nil {
+		conf.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return fmt.Errorf("etcd endpoint: no client certificate")
+			}
+			return check(cs.PeerCertificates[0])
+		}
+	}
+	return conf, nil
 }

@@ -3,6 +3,7 @@ package etcd
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"strings"
 	"testing"
@@ -157,5 +158,36 @@ func TestRequestsAreCountedByMethodAndResult(t *testing.T) {
 	}
 	if counts["method=KV/Put result=OK"] != 1 || counts["method=KV/Range result=OutOfRange"] != 1 || histos < 2 {
 		t.Fatalf("counts %v, %d timed", counts, histos)
+	}
+}
+
+// A client certificate revoked with `sovereign cluster revoke-cert` is
+// refused at the next handshake.
+func TestRevokedClientCertificateIsRefused(t *testing.T) {
+	c := startCluster(t, Options{}, "solo")
+	m := c.members[0]
+	ctx := context.Background()
+	if _, err := c.client(m).Get(ctx, "/x"); err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(c.clientTLS.Certificates[0].Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, _, err := m.node.RevokeCertCommand(leaf.SerialNumber.Text(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := m.node.Apply(ctx, cmd); err != nil || res.Err != nil {
+		t.Fatal(err, res.Err)
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.endpoint}, TLS: c.clientTLS.Clone(), DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	if err == nil {
+		defer cli.Close()
+		gctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if _, err := cli.Get(gctx, "/x"); err == nil {
+			t.Fatal("a revoked client certificate was served")
+		}
 	}
 }
