@@ -2,7 +2,6 @@ package etcd
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/k3s-io/kine/pkg/server"
@@ -271,7 +270,5 @@ func toKine(kv storage.KeyValue) *server.KeyValue {
 	}
 }
 
-// errLeader says whether this node leads now.
+// leading says whether this node leads now.
 func (b *Backend) leading() bool { return b.member.Status().State == "Leader" }
-
-var errClosed = errors.New("etcd server closed")

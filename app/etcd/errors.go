@@ -33,7 +33,7 @@ func toGRPC(err error) error {
 		return rpctypes.ErrGRPCTimeoutDueToLeaderFail
 	case errors.Is(err, raftnode.ErrTimeout):
 		return rpctypes.ErrGRPCTimeout
-	case errors.Is(err, raftnode.ErrShutdown), errors.Is(err, errClosed):
+	case errors.Is(err, raftnode.ErrShutdown):
 		return rpctypes.ErrGRPCStopped
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())

@@ -94,11 +94,11 @@ func (b *Backend) Watch(ctx context.Context, revision int64) server.WatchResult 
 	if revision > 0 {
 		last = revision - 1
 	}
-	w := &watch{b: b, ctx: ctx, out: out, last: last}
+	w := &watch{b: b, ctx: ctx, out: out, sub: sub, last: last}
 	go func() {
 		defer close(out)
-		defer func() { b.hub.unsubscribe(sub) }()
-		if err := w.follow(sub); err != nil && !errors.Is(err, context.Canceled) {
+		defer func() { b.hub.unsubscribe(w.sub) }()
+		if err := w.follow(); err != nil && !errors.Is(err, context.Canceled) {
 			errc <- toGRPC(err)
 		}
 	}()
@@ -109,11 +109,12 @@ type watch struct {
 	b    *Backend
 	ctx  context.Context
 	out  chan<- server.EventBatch
+	sub  *subscription
 	last int64 // the last revision delivered
 }
 
 // follow catches up from the history, then delivers the hub's batches.
-func (w *watch) follow(sub *subscription) error {
+func (w *watch) follow() error {
 	if err := w.catchUp(); err != nil {
 		return err
 	}
@@ -129,10 +130,9 @@ func (w *watch) follow(sub *subscription) error {
 		select {
 		case <-w.ctx.Done():
 			return w.ctx.Err()
-		case events, ok := <-sub.ch:
+		case events, ok := <-w.sub.ch:
 			if !ok { // dropped for falling behind
-				sub = w.b.hub.subscribe()
-				defer func(s *subscription) { w.b.hub.unsubscribe(s) }(sub)
+				w.sub = w.b.hub.subscribe()
 				if err := w.catchUp(); err != nil {
 					return err
 				}
