@@ -207,10 +207,20 @@ func (s *Store) NextLeaseExpiry() (time.Time, bool, error) {
 }
 
 // OnKVEvents sets the function the apply loop calls after each batch that
-// changed the key space, with that batch's events in revision order. It
-// runs on the apply loop: it must not block. Every node calls it for its
+// changed the key space, with that batch's events in revision order, and
+// with nil after a snapshot replaced the state. It runs on the apply loop:
+// it must not block. Every node calls it for its
 // own applies, so a follower learns of changes without asking the leader.
 func (s *Store) OnKVEvents(fn func([]KVEvent)) { s.onKV.Store(&fn) }
+
+// restoredKV tells the OnKVEvents function, with no events, that the key
+// space was replaced by a snapshot: whoever follows it must read the
+// history again from where it was.
+func (s *Store) restoredKV() {
+	if fn := s.onKV.Load(); fn != nil && *fn != nil {
+		(*fn)(nil)
+	}
+}
 
 func (s *Store) publishKV(events []KVEvent) {
 	if len(events) == 0 {

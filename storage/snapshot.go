@@ -95,6 +95,7 @@ func (s *Store) Restore(rc io.ReadCloser) error {
 	idx, _ := s.appliedLocked()
 	s.applied.Store(idx)
 	s.logger.Info("restored state from snapshot", "applied_index", idx)
+	s.restoredKV()
 	return nil
 }
 

@@ -138,6 +138,12 @@ func (w *watch) follow() error {
 				}
 				continue
 			}
+			if events == nil { // a snapshot replaced the state
+				if err := w.catchUp(); err != nil {
+					return err
+				}
+				continue
+			}
 			for len(events) > 0 && events[0].KV.ModRevision <= w.last {
 				events = events[1:]
 			}
