@@ -46,15 +46,17 @@ const (
 func (p *proposer) propose(ctx context.Context, cmd storage.Command) (storage.KVResult, error) {
 	pr := &proposal{cmd: cmd, size: len(cmd.Key) + len(cmd.End) + len(cmd.Value) + 32, done: make(chan struct{})}
 	p.mu.Lock()
-	p.queue = append(p.queue, pr)
 	if p.inFlight < maxInFlight {
+		// Nothing queues while an entry may leave: this write goes alone,
+		// from this goroutine, and hands on whatever queued meanwhile.
 		p.inFlight++
-		batch := p.takeLocked()
 		p.mu.Unlock()
-		go p.run(batch)
-	} else {
-		p.mu.Unlock()
+		pr.res, pr.err = p.applyOne(ctx, cmd)
+		p.next()
+		return pr.res, pr.err
 	}
+	p.queue = append(p.queue, pr)
+	p.mu.Unlock()
 	select {
 	case <-pr.done:
 		return pr.res, pr.err
@@ -73,6 +75,20 @@ func (p *proposer) takeLocked() []*proposal {
 	batch := append([]*proposal(nil), p.queue[:n]...)
 	p.queue = p.queue[n:]
 	return batch
+}
+
+// next gives up an entry's place in flight, or, when writes queued
+// meanwhile, sends them with it (run).
+func (p *proposer) next() {
+	p.mu.Lock()
+	if len(p.queue) == 0 {
+		p.inFlight--
+		p.mu.Unlock()
+		return
+	}
+	batch := p.takeLocked()
+	p.mu.Unlock()
+	go p.run(batch)
 }
 
 // run sends batch, then whatever queued meanwhile, until the queue is empty.
