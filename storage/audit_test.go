@@ -172,3 +172,26 @@ func TestVerifyAuditNamesWhatWasChanged(t *testing.T) {
 		}
 	}
 }
+
+// The apply loop writes an entry and the head without encoding them twice;
+// the bytes are what json.Marshal writes, so readers and VerifyAudit see
+// the same entry.
+func TestSealedEntryIsItsJSONEncoding(t *testing.T) {
+	for _, e := range []AuditEntry{
+		{Seq: 1, Prev: GenesisHash, Action: "x"},
+		{Seq: 1 << 40, Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Actor: "a\"<b>&\u2028", Action: "user.update", Target: "user/1 (name)", RequestID: "r", Prev: GenesisHash},
+	} {
+		sealed, data, err := sealEntry(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(sealed)
+		if !bytes.Equal(data, want) || sealed.Hash != sealed.ComputeHash() {
+			t.Fatalf("sealed %s\nwant   %s", data, want)
+		}
+		head, _ := json.Marshal(AuditHead{Seq: sealed.Seq, Hash: sealed.Hash})
+		if got := appendHead(nil, sealed.Seq, sealed.Hash); !bytes.Equal(got, head) {
+			t.Fatalf("head %s, want %s", got, head)
+		}
+	}
+}
