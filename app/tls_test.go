@@ -51,7 +51,7 @@ func TestEveryTLSListenerRefusesVersionsBelow12(t *testing.T) {
 	https := ln.Addr().String()
 
 	peer := handshakeServer(t, pki.ServerTLS())
-	etcdTLS, err := etcd.ServerTLS(pki.Cert, pki.CAPEM)
+	etcdTLS, err := etcd.ServerTLS(pki.Cert, pki.CAPEM, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
