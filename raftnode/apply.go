@@ -42,6 +42,23 @@ var (
 // when the previous attempt certainly did not reach the log, so a command
 // is never applied twice on its behalf.
 func (n *Node) Apply(ctx context.Context, cmd storage.Command) (storage.Result, error) {
+	return n.apply(ctx, cmd, true)
+}
+
+// ApplyOnLeader is Apply without the wait for this node's own state: a
+// command forwarded to the leader returns once the leader has applied it.
+// A read of this node's state that must see it waits first (WaitApplied
+// with the Result's Index, or ReadBarrier).
+func (n *Node) ApplyOnLeader(ctx context.Context, cmd storage.Command) (storage.Result, error) {
+	return n.apply(ctx, cmd, false)
+}
+
+// WaitApplied returns once this node's state holds every entry up to index.
+func (n *Node) WaitApplied(ctx context.Context, index uint64) error {
+	return n.waitApplied(ctx, index)
+}
+
+func (n *Node) apply(ctx context.Context, cmd storage.Command, waitHere bool) (storage.Result, error) {
 	data := cmd.Encode()
 	start := time.Now()
 	var res storage.Result
@@ -57,6 +74,9 @@ func (n *Node) Apply(ctx context.Context, cmd storage.Command) (storage.Result, 
 				return callError(err, false)
 			}
 			res = storage.Result{Index: out.Index, Err: storage.ErrorFromCode(out.Code, out.Message), Data: out.Data}
+			if !waitHere {
+				return nil
+			}
 			return n.waitApplied(ctx, out.Index)
 		})
 	n.metrics.observeApply(time.Since(start), err)

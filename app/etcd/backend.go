@@ -10,9 +10,12 @@ import (
 )
 
 // Member is the Raft member the backend writes through: every change is
-// one command through the log, answered once applied on this node.
+// one command through the log.
 type Member interface {
-	Apply(ctx context.Context, cmd storage.Command) (storage.Result, error)
+	// ApplyOnLeader returns once the leader has applied cmd; this node
+	// may apply it a moment later (WaitApplied).
+	ApplyOnLeader(ctx context.Context, cmd storage.Command) (storage.Result, error)
+	WaitApplied(ctx context.Context, index uint64) error
 	// ReadBarrier returns once this node's state holds every write
 	// acknowledged anywhere before the call.
 	ReadBarrier(ctx context.Context) error
@@ -27,6 +30,7 @@ type Store interface {
 	KVEvents(after int64, limit int) ([]storage.KVEvent, int64, int64, error)
 	KVExpired(now time.Time, limit int) ([]storage.KeyValue, error)
 	OnKVEvents(fn func([]storage.KVEvent))
+	AppliedIndex() uint64
 	Size() int64
 }
 
@@ -70,9 +74,15 @@ func withSerializable(ctx context.Context) context.Context {
 	return context.WithValue(ctx, serializableKey{}, true)
 }
 
-// readable makes the local state current enough for the read in ctx.
+// readable makes the local state current enough for the read in ctx. A
+// serializable read still sees every write this node acknowledged: a
+// write returns once the leader applied it, and this node may apply it a
+// moment later.
 func (b *Backend) readable(ctx context.Context) error {
 	if v, _ := ctx.Value(serializableKey{}).(bool); v {
+		if w := b.writes.acknowledged.Load(); w > b.store.AppliedIndex() {
+			return toGRPC(b.member.WaitApplied(ctx, w))
+		}
 		return nil
 	}
 	return toGRPC(b.reads.wait(ctx))

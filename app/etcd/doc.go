@@ -10,7 +10,7 @@
 // leader's lease expiry and automatic compaction, both written through the
 // log; the request metrics; the mapping of errors to etcd's, word for word.
 //
-// It must never write the store but through Member.Apply, and never read
-// anything for a write outside the log: every compare-and-swap is decided
-// by the state machine.
+// It must never write the store but through the Raft member, and never
+// read anything for a write outside the log: every compare-and-swap is
+// decided by the state machine.
 package etcd

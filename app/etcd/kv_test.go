@@ -326,3 +326,27 @@ func keys(kvs []*mvccpb.KeyValue) string {
 	}
 	return out
 }
+
+// A write through a follower returns once the leader applied it; a read
+// on that follower right after, serializable or not, still sees it.
+func TestFollowerReadsItsOwnWrites(t *testing.T) {
+	c := startCluster(t, Options{})
+	cli := c.client(c.follower())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := 0; i < 100; i++ {
+		v := fmt.Sprint(i)
+		p := must(cli.Put(ctx, "/own", v))
+		opts := []clientv3.OpOption{}
+		if i%2 == 0 {
+			opts = append(opts, clientv3.WithSerializable())
+		}
+		r, err := cli.Get(ctx, "/own", opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Kvs) != 1 || string(r.Kvs[0].Value) != v || r.Header.Revision < p.Header.Revision {
+			t.Fatalf("read %d after its write at %d: %+v at %d", i, p.Header.Revision, r.Kvs, r.Header.Revision)
+		}
+	}
+}

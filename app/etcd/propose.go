@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/openova-io/sovereign/raftnode"
 	"github.com/openova-io/sovereign/storage"
@@ -19,6 +20,8 @@ import (
 // them in one call.
 type proposer struct {
 	member Member
+	// acknowledged is the highest log index of a write answered here.
+	acknowledged atomic.Uint64
 
 	mu       sync.Mutex
 	queue    []*proposal
@@ -122,7 +125,8 @@ func (p *proposer) send(batch []*proposal) {
 	for i, pr := range batch {
 		cmds[i] = pr.cmd
 	}
-	res, err := p.member.Apply(ctx, storage.KVMulti(cmds...))
+	res, err := p.member.ApplyOnLeader(ctx, storage.KVMulti(cmds...))
+	p.acknowledge(res.Index)
 	if err == nil {
 		err = res.Err
 	}
@@ -142,8 +146,19 @@ func (p *proposer) send(batch []*proposal) {
 	}
 }
 
+// acknowledge records that the write at index was answered here.
+func (p *proposer) acknowledge(index uint64) {
+	for {
+		cur := p.acknowledged.Load()
+		if index <= cur || p.acknowledged.CompareAndSwap(cur, index) {
+			return
+		}
+	}
+}
+
 func (p *proposer) applyOne(ctx context.Context, cmd storage.Command) (storage.KVResult, error) {
-	res, err := p.member.Apply(ctx, cmd)
+	res, err := p.member.ApplyOnLeader(ctx, cmd)
+	p.acknowledge(res.Index)
 	if err != nil {
 		return storage.KVResult{}, toGRPC(err)
 	}

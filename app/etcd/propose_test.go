@@ -18,9 +18,9 @@ type countingMember struct {
 	applies atomic.Int64
 }
 
-func (m *countingMember) Apply(ctx context.Context, cmd storage.Command) (storage.Result, error) {
+func (m *countingMember) ApplyOnLeader(ctx context.Context, cmd storage.Command) (storage.Result, error) {
 	m.applies.Add(1)
-	return m.Member.Apply(ctx, cmd)
+	return m.Member.ApplyOnLeader(ctx, cmd)
 }
 
 // Writes that arrive together share entries, and each still gets its own
