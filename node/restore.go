@@ -23,8 +23,8 @@ type Restored struct {
 // certificate from the cluster's CA, and Raft files that make it the only
 // voter of its cluster. Started with `sovereign serve`, the node carries
 // on from the snapshot. A refused restore leaves the directory empty.
-// cfg.Region, when set, must be the snapshot's; cfg.Region and cfg.DataDir's
-// records are the snapshot's afterwards.
+// cfg.Region, when set, must be the snapshot's; the data directory
+// records the snapshot's region, as a first start records its own.
 func Restore(cfg Config, path string) (r Restored, err error) {
 	if err := names.NodeName(cfg.NodeName); err != nil {
 		return r, fmt.Errorf("--node-name %q: %v", cfg.NodeName, err)
