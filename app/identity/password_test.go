@@ -128,6 +128,9 @@ func TestHasherWaitIsBounded(t *testing.T) {
 
 func TestHasherGivesMemoryBackOnceAfterABurst(t *testing.T) {
 	h := NewHasher(2, 8)
+	// Waiters must never give up here: a waiter that left would keep the
+	// burst from ever being complete.
+	h.maxWait = time.Hour
 	var frees, busyFrees atomic.Int32
 	h.free = func() {
 		frees.Add(1)
@@ -145,9 +148,13 @@ func TestHasherGivesMemoryBackOnceAfterABurst(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			err := h.run(context.Background(), func() error {
+				arrived := time.Now().Add(time.Minute)
 				for !all.Load() {
 					if h.InFlight() == burst {
 						all.Store(true)
+					}
+					if time.Now().After(arrived) {
+						return errors.New("the burst never had all its hashes in flight")
 					}
 					time.Sleep(time.Millisecond)
 				}
