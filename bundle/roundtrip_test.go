@@ -62,12 +62,13 @@ func TestRoundTripFromKeygenToReadyz(t *testing.T) {
 	}
 
 	l, _ := NewLayout(prefix)
-	// Outside --dev a node also serves HTTPS (default :8443): give it a free
-	// loopback port, so the test neither needs nor takes that one.
-	httpAddr, httpsAddr, raftAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	// Outside --dev a node also serves HTTPS (default :8443) and the etcd
+	// API (default 127.0.0.1:2379): give them free loopback ports, so the
+	// test neither needs nor takes those.
+	httpAddr, httpsAddr, raftAddr, etcdAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	serve := exec.CommandContext(ctx, l.Binary, "serve", "--config", l.ConfigFile, "--http", httpAddr, "--https", httpsAddr, "--raft", raftAddr)
+	serve := exec.CommandContext(ctx, l.Binary, "serve", "--config", l.ConfigFile, "--http", httpAddr, "--https", httpsAddr, "--raft", raftAddr, "--etcd", etcdAddr)
 	serve.Cancel = func() error { return serve.Process.Signal(syscall.SIGTERM) }
 	serve.WaitDelay = 10 * time.Second
 	var logs bytes.Buffer
