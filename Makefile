@@ -10,7 +10,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.b
 
 export CGO_ENABLED = 0
 
-.PHONY: build run test bench fuzz vet cluster cluster-stop clean
+.PHONY: build run test test-go test-ui test-deps bench fuzz vet cluster cluster-stop clean
 
 build: ## static binary in bin/sovereign
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
@@ -22,8 +22,18 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above need formatting'; exit 1; }
 
-test: vet build ## every test
+test: vet test-deps ## every test: Go (unit and end-to-end), then the console's (Vitest and the browser)
+	$(MAKE) test-go
+	$(MAKE) test-ui
+
+test-go: build
 	SOVEREIGN_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./...
+
+test-ui: build ## Vitest, the committed build's freshness, then Chromium against bin/sovereign
+	SOVEREIGN_BIN=$(CURDIR)/$(BIN) scripts/ui-test.sh
+
+test-deps: ## etcdctl, skopeo and chromium from Debian when missing
+	scripts/test-deps.sh
 
 bench: build ## benchmarks; results go to docs/BENCHMARKS.md
 	SOVEREIGN_BIN=$(CURDIR)/$(BIN) scripts/bench.sh
