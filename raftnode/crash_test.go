@@ -121,7 +121,14 @@ func crashAndCollect(t *testing.T, dir string, threshold, trailing uint64) map[s
 		if key, ok := strings.CutPrefix(line, "ack "); ok {
 			acked[key] = true
 		}
-		if !killed && (len(acked) >= killAt || line == "done") {
+		if line == "done" && threshold > 0 {
+			waitForSnapshot(t, dir)
+		}
+		// With snapshots on, the kill waits for them, so that it lands
+		// across a snapshot and a truncated log whatever the random moment
+		// (the writer's first snapshots come 50-200 ms in).
+		ready := len(acked) >= killAt && (threshold == 0 || snapshotTaken(dir))
+		if !killed && (ready || line == "done") {
 			if err := cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
@@ -162,6 +169,24 @@ func checkExactlyOnce(t *testing.T, st *storage.Store, acked map[string]bool) {
 	}
 }
 
+// snapshotTaken reports whether the writer in dir has completed two
+// snapshots: the log compaction that follows the first (which holds at
+// least the threshold's entries, more than the trailing ones kept) is then
+// done too, since raft takes the next snapshot only after it.
+func snapshotTaken(dir string) bool {
+	snaps, _ := filepath.Glob(filepath.Join(dir, "raft", "snapshots", "*", "meta.json"))
+	return len(snaps) >= 2
+}
+
+func waitForSnapshot(t *testing.T, dir string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !snapshotTaken(dir); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer took no two snapshots in 10 s")
+		}
+	}
+}
+
 func dump(t *testing.T, st *storage.Store) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -186,6 +211,11 @@ func TestKillAcrossSnapshotAndTruncation(t *testing.T) {
 
 	n := openTestNode(t, dir, freeAddr(t), nil)
 	waitReady(t, n.Node)
+	// Ready can come before the restarted leader has committed its first
+	// entry and so applied the log it replays; a read barrier waits for it.
+	if err := n.ReadBarrier(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	first, err := n.logs.FirstIndex()
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +255,9 @@ func TestKillAcrossSnapshotAndTruncation(t *testing.T) {
 	n = openTestNode(t, dir, freeAddr(t), nil)
 	defer n.close(t)
 	waitReady(t, n.Node)
+	if err := n.ReadBarrier(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if again := dump(t, n.store); !bytes.Equal(kept, again) {
 		t.Fatal("state changed across a clean restart")
 	}
