@@ -1,7 +1,6 @@
 package node
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,7 +39,7 @@ func openRegistry(cfg Config, pki *raftnode.PKI, logger *slog.Logger) (service, 
 	srv := reg.Server()
 	return service{
 		name:      "registry",
-		listeners: []net.Listener{tls.NewListener(ln, registry.TLSConfig(pki.HTTPSConfig()))},
+		listeners: []net.Listener{registry.Listen(ln, pki.HTTPSConfig())},
 		serve:     srv.Serve,
 		shutdown:  srv.Shutdown,
 	}, nil

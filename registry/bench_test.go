@@ -3,7 +3,6 @@ package registry
 import (
 	"bufio"
 	"crypto/sha256"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -298,7 +297,7 @@ func serveFromEnv() {
 	fmt.Println(caDir)
 	srv := reg.Server()
 	go func() { io.Copy(io.Discard, os.Stdin); srv.Close() }()
-	if err := srv.Serve(tls.NewListener(ln, TLSConfig(serverTLS))); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(Listen(ln, serverTLS)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -38,5 +38,5 @@ func (r *Registry) serveBlob(w http.ResponseWriter, req *http.Request, ix *snaps
 	h.Set("Docker-Content-Digest", dg)
 	h.Set("ETag", `"`+dg+`"`)
 	h.Set("Cache-Control", "max-age=31536000, immutable")
-	http.ServeContent(bigCopies{w}, req, "", time.Time{}, f)
+	http.ServeContent(bigCopies{w, corkOf(req.Context())}, req, "", time.Time{}, f)
 }

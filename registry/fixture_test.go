@@ -320,7 +320,7 @@ func serve(t testing.TB, opts Options) *server {
 	// As node/registry.go serves it.
 	srv := reg.Server()
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(tls.NewListener(ln, TLSConfig(serverTLS))) }()
+	go func() { done <- srv.Serve(Listen(ln, serverTLS)) }()
 	t.Cleanup(func() {
 		// net/http counts a connection a client opened but never used as
 		// busy for its first 5 s (a push through a library's own transport

@@ -47,6 +47,6 @@ $(row warm "one pull of a 100 MiB layer, file cached")
 | the same 50 pulls: bytes delivered per second, all clients together | ${pulls} MB/s | |
 
 The serving process is the registry alone (the test binary re-run as a server); each pull has its own connection,
-and a blob goes from its file to TLS through one 256 KiB buffer, never whole in memory.
+and a blob goes from its file to TLS in 256 KiB chunks (the next read while the last is sent), never whole in memory.
 
 MD
