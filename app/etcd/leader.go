@@ -10,13 +10,10 @@ import (
 // The leader's duties. Every node runs the loops; only the one that leads
 // acts, and it acts through the log, so every node agrees on the outcome.
 
-// expireLeases deletes keys whose lease has run out. A lease is kine's:
-// its id is its TTL in seconds, counted from the write that carries it,
-// at the time the leader appended that write (so every node recorded the
-// same expiry). The delete is conditional on the mod revision that
-// carried the lease: a key written again since is left alone.
-func (b *Backend) expireLeases(ctx context.Context) {
-	t := time.NewTicker(b.opts.LeaseCheckInterval)
+// whileLeading calls duty every interval, on the node that leads then,
+// until ctx ends.
+func (b *Backend) whileLeading(ctx context.Context, interval time.Duration, duty func(context.Context)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -24,21 +21,31 @@ func (b *Backend) expireLeases(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if !b.leading() {
-			continue
+		if b.leading() {
+			duty(ctx)
 		}
+	}
+}
+
+// expireLeases deletes keys whose lease has run out. A lease is kine's:
+// its id is its TTL in seconds, counted from the write that carries it,
+// at the time the leader appended that write (so every node recorded the
+// same expiry). The delete is conditional on the mod revision that
+// carried the lease: a key written again since is left alone.
+func (b *Backend) expireLeases(ctx context.Context) {
+	b.whileLeading(ctx, b.opts.LeaseCheckInterval, func(ctx context.Context) {
 		expired, err := b.store.KVExpired(time.Now(), 256)
 		if err != nil {
 			b.opts.Logger.Warn("reading expired leases", "error", err)
-			continue
+			return
 		}
 		for _, kv := range expired {
 			if _, err := b.apply(ctx, storage.KVDelete(kv.Key, kv.ModRevision)); err != nil {
 				b.opts.Logger.Warn("deleting a key whose lease expired", "key", string(kv.Key), "error", err)
-				break
+				return
 			}
 		}
-	}
+	})
 }
 
 // compactPeriodically keeps the last CompactKeep revisions, compacting
@@ -48,29 +55,19 @@ func (b *Backend) compactPeriodically(ctx context.Context) {
 	if b.opts.CompactInterval <= 0 {
 		return
 	}
-	t := time.NewTicker(b.opts.CompactInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if !b.leading() {
-			continue
-		}
+	b.whileLeading(ctx, b.opts.CompactInterval, func(ctx context.Context) {
 		current, compacted, err := b.store.KVRevision()
 		if err != nil {
-			continue
+			return
 		}
 		target := current - b.opts.CompactKeep
 		if target <= compacted || target <= 1 {
-			continue
+			return
 		}
 		if _, err := b.Compact(ctx, target); err != nil {
 			b.opts.Logger.Warn("automatic compaction", "revision", target, "error", err)
-			continue
+			return
 		}
 		b.opts.Logger.Info("compacted the etcd key space", "revision", target, "kept", b.opts.CompactKeep)
-	}
+	})
 }
