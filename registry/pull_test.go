@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
@@ -23,18 +22,7 @@ func (s *server) remoteOpts() []remote.Option {
 
 func TestEveryImageOfAnInstalledBundlePullsWithItsLayoutDigest(t *testing.T) {
 	s, in := serveInstalled(t)
-	p, err := layout.FromPath(in.ociDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ii, err := p.ImageIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := ii.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, im := layoutIndex(t, in.ociDir)
 	pulled := 0
 	for _, d := range im.Manifests {
 		pub, ok := bundle.PublishedName(d.Annotations)

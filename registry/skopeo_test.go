@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
@@ -58,18 +57,7 @@ func TestSkopeoInspectsAndCopiesEveryImageWithTheLayoutDigests(t *testing.T) {
 	for _, c := range cases {
 		covered[c.digest] = true
 	}
-	p, err := layout.FromPath(in.ociDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ii, err := p.ImageIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := ii.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, im := layoutIndex(t, in.ociDir)
 	for _, d := range im.Manifests {
 		if !covered[d.Digest] {
 			t.Errorf("%s (%v) of the installed layout has no case", d.Digest, d.Annotations)
@@ -111,18 +99,7 @@ func TestSkopeoInspectsAndCopiesEveryImageWithTheLayoutDigests(t *testing.T) {
 				}
 				return
 			}
-			p, err := layout.FromPath(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ii, err := p.ImageIndex()
-			if err != nil {
-				t.Fatal(err)
-			}
-			im, err := ii.IndexManifest()
-			if err != nil {
-				t.Fatal(err)
-			}
+			ii, im := layoutIndex(t, dir)
 			if len(im.Manifests) != 1 || im.Manifests[0].Digest != c.digest {
 				t.Fatalf("copied layout index %+v, want one entry %s", im.Manifests, c.digest)
 			}
