@@ -15,7 +15,15 @@ import (
 // which bbolt keeps consistent while later batches are applied, and the
 // file is streamed from it in Persist. Raft does not apply entries while
 // Snapshot runs, so the snapshot holds exactly the entries applied so far.
+//
+// A store whose apply loop failed (ErrStoreFailed) refuses: Raft counts
+// the entries it could not write as applied, so a snapshot of its file
+// taken at Raft's index would miss them, and the log that holds them would
+// be compacted away.
 func (s *Store) Snapshot() (raft.FSMSnapshot, error) {
+	if err := s.Failed(); err != nil {
+		return nil, fmt.Errorf("%w, so no snapshot is taken: %v; free disk space or fix the disk, then restart the node", ErrStoreFailed, err)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.db == nil {
