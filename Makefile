@@ -10,7 +10,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.b
 
 export CGO_ENABLED = 0
 
-.PHONY: build run test test-go test-ui test-deps bench fuzz vet cluster cluster-stop clean
+.PHONY: build run test test-go test-ui test-deps bench fuzz vet cluster cluster-stop clean chaos
 
 build: ## static binary in bin/sovereign
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
@@ -43,6 +43,9 @@ cluster: build ## three nodes of one region on loopback, joined; `make cluster-s
 
 cluster-stop:
 	scripts/cluster.sh stop
+
+chaos: build ## 20 histories of 30s under mixed faults checked for linearizability, crash loops, full disks; summary at the end (scripts/chaos.sh)
+	SOVEREIGN_BIN=$(CURDIR)/$(BIN) scripts/chaos.sh
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	scripts/fuzz.sh $(FUZZTIME)
