@@ -8,16 +8,16 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/openova-io/sovereign/internal/proctest"
 )
 
 // shutdownBudget is what a node allows itself for an orderly stop
@@ -34,37 +34,24 @@ func TestMain(m *testing.M) {
 	// Nodes of one test run side by side: each takes a free etcd port
 	// instead of 2379 (a test that wants one passes --etcd).
 	os.Setenv("SOVEREIGN_ETCD", "127.0.0.1:0")
-	binary = os.Getenv("SOVEREIGN_BIN")
-	if binary == "" {
-		dir, err := os.MkdirTemp("", "sovereign-bin-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Chmod(dir, 0o755) // the unwritable-directory test runs it as nobody
-		binary = filepath.Join(dir, "sovereign")
-		build := exec.Command("go", "build", "-o", binary, "..")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build sovereign:", err)
-			os.Exit(1)
-		}
-		code := m.Run()
-		os.RemoveAll(dir)
-		os.Exit(code)
+	bin, cleanup, err := proctest.Binary("..")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	binary = bin
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 func freePort(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := proctest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // proc is a running `sovereign serve`.
@@ -76,22 +63,8 @@ type proc struct {
 	done   chan error
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer holds a process's output while the test reads it.
+type syncBuffer = proctest.Buffer
 
 // startServe starts `sovereign serve --dev` on dataDir, on free ports.
 func startServe(t testing.TB, dataDir string, extra ...string) *proc {
