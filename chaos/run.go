@@ -183,6 +183,9 @@ func runHistory(c *cluster, idx int, cfg runConfig) (result, error) {
 		if err := porcupine.VisualizePath(kvModel, info, base+".html"); err != nil {
 			return res, err
 		}
+		if err := saveHistory(base+".json", ops, lin); err != nil {
+			return res, err
+		}
 		report := res.String() + "\n\nfaults:\n" + strings.Join(res.Faults, "\n") +
 			"\n\nwatch gaps:\n" + strings.Join(res.Watch.Gaps, "\n") +
 			"\n\nviolations:\n" + strings.Join(res.Watch.Disagree, "\n") +
