@@ -20,7 +20,6 @@ import (
 	"github.com/openova-io/sovereign/internal/proctest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
-	"google.golang.org/grpc"
 )
 
 const region = "hz-fsn"
@@ -263,7 +262,6 @@ func (c *cluster) etcdClient(nodes ...*node) (*clientv3.Client, error) {
 		Endpoints:   eps,
 		TLS:         c.tls.Clone(),
 		DialTimeout: 2 * time.Second,
-		DialOptions: []grpc.DialOption{},
 		Logger:      zap.NewNop(),
 	})
 }
