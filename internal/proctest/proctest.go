@@ -85,8 +85,7 @@ type Proc struct {
 }
 
 // Launch starts bin with args; httpAddr is where it will serve plain
-// HTTP. Output goes to the process's buffers and, when log is not nil,
-// to log too.
+// HTTP. Its output goes to the process's buffers.
 func Launch(bin, httpAddr string, args ...string) (*Proc, error) {
 	p := &Proc{HTTP: httpAddr, Stdout: &Buffer{}, Stderr: &Buffer{}, Done: make(chan error, 1), exit: make(chan struct{})}
 	p.Cmd = exec.Command(bin, args...)
