@@ -337,6 +337,8 @@ func (n *Node) Close() error {
 	}
 	n.closed = true
 	n.handOver()
+	// An apply loop waiting for disk space would hold Raft's shutdown.
+	n.fsm.Interrupt()
 	var err error
 	if n.raft != nil {
 		err = n.raft.Shutdown().Error()

@@ -3,6 +3,8 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"syscall"
+	"time"
 
 	"github.com/hashicorp/raft"
 	bolt "go.etcd.io/bbolt"
@@ -39,18 +41,87 @@ func (s *Store) Apply(l *raft.Log) any {
 // command changes the state exactly once.
 //
 // A command that is refused (bad encoding, version conflict) changes
-// nothing and reports its error in its Result; the batch goes on. A failing
-// write to the file stops the loop for good: the transaction rolls back, the
-// recorded index stays where it was, and after a restart the same entries
-// are applied again from the log.
+// nothing and reports its error in its Result; the batch goes on. A write
+// to the file that fails rolls the transaction back and leaves the recorded
+// index where it was. When the disk is full, the batch is tried again, with
+// a growing pause, until it applies (the node catches up by itself once
+// space returns) or the node stops (Interrupt); any other failure stops
+// the loop for good, and after a restart the same entries are applied again
+// from the log.
 func (s *Store) ApplyBatch(logs []*raft.Log) []any {
-	results := make([]any, len(logs))
-	if err := s.Failed(); err != nil {
-		for i := range results {
-			results[i] = Result{Index: logs[i].Index, Err: fmt.Errorf("%w: %v", ErrStoreFailed, err)}
+	for attempt := 0; ; attempt++ {
+		if err := s.Failed(); err != nil {
+			return failedResults(logs, err)
 		}
-		return results
+		results, err := s.applyOnce(logs)
+		if err == nil {
+			if attempt > 0 {
+				s.stalled.Store(false)
+				s.logger.Info("the state file has room again; applying goes on",
+					"first_index", logs[0].Index, "last_index", logs[len(logs)-1].Index, "attempts", attempt+1)
+			}
+			return results
+		}
+		if !outOfSpace(err) {
+			s.fail(err)
+			s.logger.Error("applying committed entries failed; this node stops applying until it is restarted",
+				"error", err, "first_index", logs[0].Index, "last_index", logs[len(logs)-1].Index)
+			return failedResults(logs, err)
+		}
+		if attempt == 0 {
+			s.stalled.Store(true)
+			s.logger.Error("the state file's disk is full; applying waits and tries again until there is space (writes through this node wait too; reads answer from the state as it is)",
+				"error", err, "first_index", logs[0].Index, "last_index", logs[len(logs)-1].Index)
+		}
+		if !s.pauseBeforeRetry(attempt) {
+			s.fail(err)
+			return failedResults(logs, err)
+		}
 	}
+}
+
+// outOfSpace reports whether err is a full disk or an exhausted quota:
+// failures that go away by themselves when space returns.
+func outOfSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// pauseBeforeRetry waits before the next attempt of a batch: 50 ms, then
+// twice as long each time, at most 2 s. It returns false when the node is
+// stopping (Interrupt) instead.
+func (s *Store) pauseBeforeRetry(attempt int) bool {
+	wait := min(50*time.Millisecond<<min(attempt, 6), 2*time.Second)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.interrupt:
+		return false
+	}
+}
+
+// Interrupt ends a wait for disk space in the apply loop (ApplyBatch), so
+// that Raft can stop; the batch then fails as any failed write does. Call
+// it before stopping Raft. It is safe to call more than once.
+func (s *Store) Interrupt() {
+	s.interruptOnce.Do(func() { close(s.interrupt) })
+}
+
+// Stalled reports whether the apply loop is waiting for disk space.
+func (s *Store) Stalled() bool { return s.stalled.Load() }
+
+func failedResults(logs []*raft.Log, err error) []any {
+	results := make([]any, len(logs))
+	for i := range results {
+		results[i] = Result{Index: logs[i].Index, Err: fmt.Errorf("%w: %v", ErrStoreFailed, err)}
+	}
+	return results
+}
+
+// applyOnce runs one attempt of ApplyBatch's transaction.
+func (s *Store) applyOnce(logs []*raft.Log) ([]any, error) {
+	results := make([]any, len(logs))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var last uint64
@@ -98,15 +169,7 @@ func (s *Store) ApplyBatch(logs []*raft.Log) []any {
 		s.applied.Store(last)
 		s.publishKV(events)
 	}
-	if err != nil {
-		s.fail(err)
-		s.logger.Error("applying committed entries failed; this node stops applying until it is restarted",
-			"error", err, "first_index", logs[0].Index, "last_index", logs[len(logs)-1].Index)
-		for i := range results {
-			results[i] = Result{Index: logs[i].Index, Err: fmt.Errorf("%w: %v", ErrStoreFailed, err)}
-		}
-	}
-	return results
+	return results, err
 }
 
 // applyEntry decodes one command and applies it. A refused command returns

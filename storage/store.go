@@ -46,6 +46,12 @@ type Store struct {
 
 	failMu sync.Mutex
 	failed error
+
+	// stalled is set while the apply loop waits for disk space; interrupt
+	// ends that wait when the node stops (fsm.go).
+	stalled       atomic.Bool
+	interrupt     chan struct{}
+	interruptOnce sync.Once
 }
 
 // ErrLocked is returned by Open when another process holds the file.
@@ -70,7 +76,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{path: path, opts: opts, logger: logger}
+	s := &Store{path: path, opts: opts, logger: logger, interrupt: make(chan struct{})}
 
 	if err := CheckFile(path); err != nil {
 		return nil, err
