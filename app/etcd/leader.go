@@ -11,19 +11,30 @@ import (
 // acts, and it acts through the log, so every node agrees on the outcome.
 
 // whileLeading calls duty every interval, on the node that leads then,
-// until ctx ends.
-func (b *Backend) whileLeading(ctx context.Context, interval time.Duration, duty func(context.Context)) {
+// until ctx ends. duty is given the time: the wall clock as read when this
+// node began to lead, advanced since by the monotonic clock. A wall clock
+// that jumps (by hand, or by a time sync after a suspend) while the node
+// leads therefore moves nothing: lease expiries are wall-clock times, and
+// a leader whose clock jumped forward by an hour would otherwise expire,
+// for the whole cluster, every lease with less than an hour left.
+func (b *Backend) whileLeading(ctx context.Context, interval time.Duration, duty func(ctx context.Context, now time.Time)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var since time.Time // the wall clock when this node began to lead
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if b.leading() {
-			duty(ctx)
+		if !b.leading() {
+			since = time.Time{}
+			continue
 		}
+		if since.IsZero() {
+			since = b.opts.Clock()
+		}
+		duty(ctx, since.Add(time.Since(since)))
 	}
 }
 
@@ -33,8 +44,8 @@ func (b *Backend) whileLeading(ctx context.Context, interval time.Duration, duty
 // same expiry). The delete is conditional on the mod revision that
 // carried the lease: a key written again since is left alone.
 func (b *Backend) expireLeases(ctx context.Context) {
-	b.whileLeading(ctx, b.opts.LeaseCheckInterval, func(ctx context.Context) {
-		expired, err := b.store.KVExpired(time.Now(), 256)
+	b.whileLeading(ctx, b.opts.LeaseCheckInterval, func(ctx context.Context, now time.Time) {
+		expired, err := b.store.KVExpired(now, 256)
 		if err != nil {
 			b.opts.Logger.Warn("reading expired leases", "error", err)
 			return
@@ -55,7 +66,7 @@ func (b *Backend) compactPeriodically(ctx context.Context) {
 	if b.opts.CompactInterval <= 0 {
 		return
 	}
-	b.whileLeading(ctx, b.opts.CompactInterval, func(ctx context.Context) {
+	b.whileLeading(ctx, b.opts.CompactInterval, func(ctx context.Context, _ time.Time) {
 		current, compacted, err := b.store.KVRevision()
 		if err != nil {
 			return

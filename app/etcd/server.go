@@ -38,6 +38,10 @@ type Options struct {
 	// LeaseCheckInterval is how often the leader looks for expired leases
 	// (default 500 ms).
 	LeaseCheckInterval time.Duration
+	// Clock is the wall clock (default time.Now). The leader reads it once
+	// when it starts to lead and counts on from there by the monotonic
+	// clock (leader.go), so a jump of the wall clock expires no lease.
+	Clock func() time.Time
 }
 
 // DefaultAddr is where the endpoint listens unless told otherwise: etcd's
@@ -62,6 +66,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LeaseCheckInterval <= 0 {
 		o.LeaseCheckInterval = 500 * time.Millisecond
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	return o
 }
