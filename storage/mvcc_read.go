@@ -179,14 +179,19 @@ func (s *Store) KVEvents(after int64, limit int) (events []KVEvent, current, com
 
 // KVExpired returns up to limit keys whose lease expired at or before now,
 // with the mod revision that carries the lease (a delete conditional on it
-// never removes a key written again since).
+// never removes a key written again since) and the lease (its TTL).
 func (s *Store) KVExpired(now time.Time, limit int) ([]KeyValue, error) {
 	var out []KeyValue
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketKVLeases).Cursor()
+		cur := tx.Bucket(bucketKVCurrent)
 		until := revKey(now.UnixNano())
 		for k, b := c.First(); len(k) > 8 && bytes.Compare(k[:8], until) <= 0 && len(out) < limit; k, b = c.Next() {
-			out = append(out, KeyValue{Key: clone(k[8:]), ModRevision: int64(getRev(b))})
+			kv := KeyValue{Key: clone(k[8:]), ModRevision: int64(getRev(b))}
+			if rec, err := decodeCurrent(cur.Get(kv.Key)); err == nil && rec.mod == kv.ModRevision {
+				kv.Lease = rec.lease
+			}
+			out = append(out, kv)
 		}
 		return nil
 	})

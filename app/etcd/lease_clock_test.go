@@ -64,3 +64,43 @@ func TestALeadersClockJumpExpiresNoLeaseEarly(t *testing.T) {
 		t.Fatal("the leased key was not deleted within 10 s of a 4 s lease")
 	}
 }
+
+// A node whose wall clock is already an hour ahead when it becomes leader
+// expires no lease early either: as etcd renews every lease at a change of
+// leader, a lease lasts its TTL of the new leader's leading.
+func TestANewLeaderWithAWrongClockExpiresNoLeaseEarly(t *testing.T) {
+	clock := &jumpingClock{}
+	c := startCluster(t, Options{LeaseCheckInterval: 50 * time.Millisecond, Clock: clock.now})
+	old := c.leader()
+	cli := c.client(c.follower())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	g, err := cli.Grant(ctx, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Put(ctx, "/clock/k", "v", clientv3.WithLease(g.ID)); err != nil {
+		t.Fatal(err)
+	}
+	clock.jump(time.Hour)
+	next := c.follower()
+	if err := old.node.TransferLeadership(ctx, next.name); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, next.name+" to lead", 10*time.Second, func() bool { return c.leader() == next })
+	moved := time.Now()
+
+	time.Sleep(time.Second)
+	r, err := cli.Get(ctx, "/clock/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Kvs) != 1 {
+		t.Fatalf("a new leader whose clock is an hour ahead expired a 4 s lease %v after it began to lead", time.Since(moved).Round(time.Millisecond))
+	}
+	waitFor(t, "the lease to expire under the new leader", 15*time.Second, func() bool {
+		r, err := cli.Get(ctx, "/clock/k")
+		return err == nil && len(r.Kvs) == 0
+	})
+}
