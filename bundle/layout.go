@@ -34,8 +34,16 @@ func NewLayout(prefix string) (Layout, error) {
 		ConfigFile: filepath.Join(abs, "etc/sovereign/config.yaml"),
 		Unit:       filepath.Join(abs, "etc/systemd/system/sovereign.service"),
 		DataDir:    data,
-		OCIDir:     filepath.Join(data, "oci"),
+		OCIDir:     OCIDirOf(data),
 		CatalogDir: filepath.Join(data, "catalog"),
-		StateFile:  filepath.Join(data, "installed.json"),
+		StateFile:  StateFileOf(data),
 	}, nil
 }
+
+// OCIDirOf is where install lays out the bundle's images and charts in a
+// node's data directory, and where the node's registry serves them from.
+func OCIDirOf(dataDir string) string { return filepath.Join(dataDir, "oci") }
+
+// StateFileOf is the record, in a node's data directory, of what was
+// installed from which bundle.
+func StateFileOf(dataDir string) string { return filepath.Join(dataDir, "installed.json") }

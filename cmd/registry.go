@@ -48,7 +48,7 @@ func newRegistryK3sConfigCmd() *cobra.Command {
 			if ca, err = filepath.Abs(ca); err != nil {
 				return err
 			}
-			ociDir := filepath.Join(dataDir, "oci")
+			ociDir := bundle.OCIDirOf(dataDir)
 			hosts, err := bundle.LayoutRegistries(ociDir)
 			if err != nil {
 				return err

@@ -6,9 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/openova-io/sovereign/bundle"
 	"github.com/openova-io/sovereign/raftnode"
 	"github.com/openova-io/sovereign/registry"
 )
@@ -23,9 +23,8 @@ func openRegistry(cfg Config, pki *raftnode.PKI, logger *slog.Logger) (service, 
 		return service{}, err
 	}
 	reg, err := registry.New(registry.Options{
-		// Where install puts them: bundle.Layout's OCIDir and StateFile.
-		Dir:           filepath.Join(cfg.DataDir, "oci"),
-		InstalledFile: filepath.Join(cfg.DataDir, "installed.json"),
+		Dir:           bundle.OCIDirOf(cfg.DataDir),
+		InstalledFile: bundle.StateFileOf(cfg.DataDir),
 		Token:         token,
 		Logger:        logger.With("service", "registry"),
 	})
