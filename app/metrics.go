@@ -57,23 +57,20 @@ func (m *httpMetrics) middleware(c *fiber.Ctx) error {
 	return err
 }
 
-// methodLabel maps a request method onto a fixed set.
+// labelledMethods are the methods that get a label of their own.
+var labelledMethods = []string{
+	fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut,
+	fiber.MethodPatch, fiber.MethodDelete, fiber.MethodOptions,
+}
+
+// methodLabel maps a request method onto a fixed set. It returns one of
+// labelledMethods' constants, never method itself: Fiber reuses the
+// request's buffer, so a label made of it would change under the metric.
 func methodLabel(method string) string {
-	switch method {
-	case fiber.MethodGet:
-		return fiber.MethodGet
-	case fiber.MethodHead:
-		return fiber.MethodHead
-	case fiber.MethodPost:
-		return fiber.MethodPost
-	case fiber.MethodPut:
-		return fiber.MethodPut
-	case fiber.MethodPatch:
-		return fiber.MethodPatch
-	case fiber.MethodDelete:
-		return fiber.MethodDelete
-	case fiber.MethodOptions:
-		return fiber.MethodOptions
+	for _, m := range labelledMethods {
+		if method == m {
+			return m
+		}
 	}
 	return "other"
 }
