@@ -3,11 +3,12 @@ package raftnode
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openova-io/sovereign/internal/proctest"
 
 	"github.com/openova-io/sovereign/storage"
 )
@@ -15,12 +16,11 @@ import (
 // freeAddr returns a loopback address nothing listens on.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := proctest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 type testNode struct {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openova-io/sovereign/internal/proctest"
+
 	"github.com/hashicorp/raft"
 	"github.com/openova-io/sovereign/raftnode"
 	"github.com/openova-io/sovereign/storage"
@@ -40,12 +42,11 @@ type member struct {
 
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := proctest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 func startCluster(t testing.TB, opts Options, names ...string) *testCluster {

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -41,17 +40,6 @@ func Binary(root string) (path string, cleanup func(), err error) {
 		return "", nil, fmt.Errorf("build sovereign: %w", err)
 	}
 	return path, func() { os.RemoveAll(dir) }, nil
-}
-
-// FreePort returns a loopback address with a port free at the time of
-// the call.
-func FreePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // Buffer is a bytes.Buffer that a process's output and a test may use at
