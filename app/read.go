@@ -68,6 +68,8 @@ func unavailable(c *fiber.Ctx, err error) error {
 		errors.Is(err, context.DeadlineExceeded):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return fiber.NewError(fiber.StatusServiceUnavailable, err.Error())
+	case errors.Is(err, raftnode.ErrDiskFull):
+		return fiber.NewError(fiber.StatusInsufficientStorage, err.Error())
 	}
 	return err
 }

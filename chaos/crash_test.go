@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openova-io/sovereign/raftnode"
 	"github.com/openova-io/sovereign/storage"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -81,9 +82,13 @@ func TestCrashLoopsOfTheWholeClusterLoseNoAcknowledgedWrite(t *testing.T) {
 	}
 }
 
-// checkFiles checks every bbolt file in n's data directory.
+// checkFiles checks every bbolt file in n's data directory and reads
+// every entry of its Raft log.
 func checkFiles(t *testing.T, n *node) {
 	t.Helper()
+	if err := raftnode.CheckLog(filepath.Join(n.dir, "raft")); err != nil {
+		t.Errorf("%s after kill -9: %v", n.name, err)
+	}
 	checked := 0
 	filepath.WalkDir(n.dir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".db") {
@@ -95,7 +100,7 @@ func checkFiles(t *testing.T, n *node) {
 		return nil
 	})
 	if checked < 2 {
-		t.Errorf("%s: %d bbolt files checked, want the state and the Raft log", n.name, checked)
+		t.Errorf("%s: %d bbolt files checked, want the state and the Raft log's metadata", n.name, checked)
 	}
 }
 

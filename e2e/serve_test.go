@@ -150,10 +150,10 @@ func TestServeRefusesDamagedState(t *testing.T) {
 			f.WriteAt(make([]byte, 8*4096), 0)
 			f.Close()
 		},
-		"raft log truncated": func(t *testing.T, dir string) {
-			if err := os.Truncate(filepath.Join(dir, "raft", "raft.db"), 3*4096+5); err != nil {
-				t.Fatal(err)
-			}
+		"raft log metadata overwritten": func(t *testing.T, dir string) {
+			f, _ := os.OpenFile(filepath.Join(dir, "raft", "wal", "wal-meta.db"), os.O_WRONLY, 0)
+			f.WriteAt(make([]byte, 4*4096), 0)
+			f.Close()
 		},
 	}
 	for name, damage := range cases {
@@ -189,11 +189,17 @@ func TestServeRefusesSecondProcess(t *testing.T) {
 	// The running node goes on writing its state and log; every other file
 	// must be as it was, and none may appear.
 	after := tree(t, dir)
-	for _, live := range []string{"state.db", filepath.Join("raft", "raft.db")} {
-		if _, ok := after[live]; !ok {
-			t.Fatalf("%s is gone", live)
+	if _, ok := after["state.db"]; !ok {
+		t.Fatal("state.db is gone")
+	}
+	after["state.db"] = before["state.db"]
+	for name := range after {
+		if strings.HasPrefix(name, filepath.Join("raft", "wal")+string(filepath.Separator)) {
+			if _, ok := before[name]; !ok {
+				t.Fatalf("%s appeared", name)
+			}
+			after[name] = before[name]
 		}
-		after[live] = before[live]
 	}
 	sameTree(t, before, after)
 	p.stop(t)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"path/filepath"
 
 	"github.com/openova-io/sovereign/raftnode"
 )
@@ -35,7 +34,7 @@ func settleIdentity(ctx context.Context, cfg Config, logger *slog.Logger) (nodeI
 	switch {
 	case ok:
 		return nodeIdentity{pki: pki}, nil
-	case fileExists(filepath.Join(cfg.raftDir(), "raft.db")):
+	case raftnode.HasLog(cfg.raftDir()):
 		return nodeIdentity{}, fmt.Errorf("--data-dir %s holds Raft state but no TLS identity in %s; restore tls/ from a backup, or move the data directory aside and join the node again", cfg.DataDir, cfg.tlsDir())
 	case cfg.Join != "":
 		return joinCluster(ctx, cfg, logger)

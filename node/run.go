@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/openova-io/sovereign/app"
@@ -21,6 +22,9 @@ import (
 func Run(ctx context.Context, cfg Config, version string, out io.Writer) error {
 	logger := newLogger(cfg.LogLevel)
 	started := time.Now()
+	// Nothing a node writes is for anyone but its owner, including files a
+	// library creates with its own wider mode (raft-wal's 0644).
+	syscall.Umask(0o077)
 
 	unlock, err := lockDataDir(cfg.DataDir)
 	if err != nil {

@@ -80,7 +80,7 @@ func TestFirstStartThenRestart(t *testing.T) {
 	if !strings.Contains(first, "Sign in as admin@sovereign.local with this password") {
 		t.Fatalf("first start:\n%s", first)
 	}
-	for _, f := range []string{"tls/ca.crt", "tls/ca.key", "tls/node.crt", "tls/node.key", "node-name", "region", "state.db", "raft/raft.db", "admin-password"} {
+	for _, f := range []string{"tls/ca.crt", "tls/ca.key", "tls/node.crt", "tls/node.key", "node-name", "region", "state.db", "raft/wal", "admin-password"} {
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, f)); err != nil {
 			t.Errorf("after the first start: %v", err)
 		}

@@ -83,8 +83,14 @@ func (n *Node) apply(ctx context.Context, cmd storage.Command, waitHere bool) (s
 	return res, err
 }
 
-// applyLocal proposes data on this node, which must lead.
+// applyLocal proposes data on this node, which must lead and have room
+// on its disk.
 func (n *Node) applyLocal(ctx context.Context, data []byte) (storage.Result, error) {
+	if n.room != nil {
+		if err := n.room.check(); err != nil {
+			return storage.Result{}, err
+		}
+	}
 	f := n.raft.Apply(data, timeoutOf(ctx))
 	if err := waitFuture(ctx, f); err != nil {
 		return storage.Result{}, n.mapError(err)

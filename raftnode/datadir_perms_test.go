@@ -80,7 +80,7 @@ func TestDataDirectoryIsTheOwnersOnly(t *testing.T) {
 			t.Errorf("%s is %o, want 700", d, m)
 		}
 	}
-	for _, f := range []string{"tls/node.key", "state.db", "raft/raft.db"} {
+	for _, f := range []string{"tls/node.key", "state.db", "raft/wal"} {
 		p := filepath.Join(data, f)
 		if _, err := os.Stat(p); err != nil {
 			continue // a name this layout does not use

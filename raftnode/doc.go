@@ -1,9 +1,10 @@
 // Package raftnode runs a Sovereign node's member of its region's Raft
-// cluster: the raft-boltdb log and stable store, the snapshot store, the
-// mutual-TLS transport and the cluster's CA, a node's first start as one
-// call each way (Bootstrap a new cluster, Join one with a token, Restore
-// one from a snapshot: firststart.go), bootstrapping Raft exactly once,
-// forwarding writes to the leader, the read barrier that makes a local
+// cluster: the log and stable store (raft-wal's segment files, with a
+// raft.db of an earlier version copied in: logstore.go), the snapshot
+// store, the mutual-TLS transport and the cluster's CA, a node's first
+// start as one call each way (Bootstrap a new cluster, Join one with a
+// token, Restore one from a snapshot: firststart.go), bootstrapping Raft
+// exactly once, forwarding writes to the leader, the read barrier that makes a local
 // read linearizable on any node, membership changes, and the region
 // guard. DESIGN.md beside this file states its invariants. InmemNetwork
 // (inmem.go) opens the same member over raft's in-memory log, snapshot

@@ -13,17 +13,15 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"github.com/openova-io/sovereign/storage"
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Config says where a node keeps its Raft files and how it reaches its peers.
 type Config struct {
 	// NodeID names the node in the cluster; it never changes.
 	NodeID string
-	// Dir holds raft.db (log and stable store) and snapshots/.
+	// Dir holds wal/ (log and stable store, logstore.go) and snapshots/.
 	Dir string
 	// Bind is the Raft listen address; Advertise, if set, the one peers dial.
 	Bind      string
@@ -58,6 +56,7 @@ type Node struct {
 	raft   *raft.Raft
 	fsm    *storage.Store
 	logs   logStore
+	room   *diskRoom // nil in the in-memory twin
 	snaps  raft.SnapshotStore
 	trans  raft.Transport
 	net    peerNetwork
@@ -80,8 +79,8 @@ type Node struct {
 	closed  bool
 }
 
-// logStore is Raft's log and stable store in one: raft-boltdb's file, or
-// raft's InmemStore in the in-memory twin (inmem.go).
+// logStore is Raft's log and stable store in one: raft-wal's segments
+// (logstore.go), or raft's InmemStore in the in-memory twin (inmem.go).
 type logStore interface {
 	raft.LogStore
 	raft.StableStore
@@ -126,21 +125,14 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	if at, err := os.ReadFile(filepath.Join(cfg.Dir, removedMarker)); err == nil {
 		return nil, fmt.Errorf("%w (at %s); to bring it back, move its data directory aside and start it with --join and a new token", ErrRemoved, strings.TrimSpace(string(at)))
 	}
-	logPath := filepath.Join(cfg.Dir, "raft.db")
 	if err := CheckFiles(cfg.Dir); err != nil {
 		return nil, err
 	}
 	var err error
-	n.logs, err = raftboltdb.New(raftboltdb.Options{
-		Path: logPath,
-		BoltOptions: &bolt.Options{
-			Timeout:      200 * time.Millisecond,
-			FreelistType: bolt.FreelistMapType,
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("raft log %s: %w", logPath, err)
+	if n.logs, err = openLogStore(cfg.Dir, newHCLogger(logger, "raft-log")); err != nil {
+		return nil, err
 	}
+	n.room = &diskRoom{dir: cfg.Dir}
 	hl := newHCLogger(logger, "raft")
 	n.snaps, err = raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hl.Named("snapshots"))
 	if err != nil {
@@ -149,6 +141,9 @@ func Open(cfg Config, fsm *storage.Store) (*Node, error) {
 	hasState, err := raft.HasExistingState(n.logs, n.logs, n.snaps)
 	if err != nil {
 		return nil, fmt.Errorf("raft: read state: %w", err)
+	}
+	if err := logCoversState(cfg.Dir, n.logs, n.snaps, fsm); err != nil {
+		return nil, err
 	}
 
 	advertise := cfg.Advertise
@@ -253,10 +248,7 @@ func (n *Node) start(hasState bool) error {
 // CheckFiles verifies, without writing, that the Raft files in dir are
 // sound, so that a caller can check them before it opens anything else.
 func CheckFiles(dir string) error {
-	if err := storage.CheckFile(filepath.Join(dir, "raft.db")); err != nil {
-		return fmt.Errorf("raft log: %w", err)
-	}
-	return nil
+	return checkLogFiles(dir)
 }
 
 // soloVoter reports whether the last configuration the state file applied

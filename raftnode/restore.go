@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"github.com/openova-io/sovereign/storage"
 )
 
@@ -19,7 +17,7 @@ import (
 // term. New entries follow that index, so the state file, which skips
 // what it already applied, takes every one of them.
 func seedFromState(dir, nodeID, raftAddr string, st *storage.Store) error {
-	if _, err := os.Stat(filepath.Join(dir, "raft.db")); err == nil {
+	if HasLog(dir) {
 		return errors.New("the data directory already holds Raft state; restore into a fresh one")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -47,7 +45,7 @@ func seedFromState(dir, nodeID, raftAddr string, st *storage.Store) error {
 	if err := sink.Close(); err != nil {
 		return err
 	}
-	logs, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	logs, err := openLogStore(dir, hclog.NewNullLogger())
 	if err != nil {
 		return err
 	}

@@ -149,6 +149,8 @@ func (s *rpcServer) fail(w http.ResponseWriter, err error) {
 		code = "unknown-node"
 	case errors.Is(err, ErrUnknownOutcome):
 		code = "unknown-outcome"
+	case errors.Is(err, ErrDiskFull):
+		code = "disk-full"
 	}
 	leader, _ := s.node.raft.LeaderWithID()
 	writeJSON(w, http.StatusConflict, rpcError{Error: code, Detail: err.Error(), Leader: string(leader)})
@@ -330,6 +332,8 @@ func (e *remoteError) Unwrap() error {
 		return ErrUnknownNode
 	case "unknown-outcome":
 		return ErrUnknownOutcome
+	case "disk-full":
+		return ErrDiskFull
 	}
 	return nil
 }

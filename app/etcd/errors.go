@@ -35,6 +35,8 @@ func toGRPC(err error) error {
 		return rpctypes.ErrGRPCTimeout
 	case errors.Is(err, raftnode.ErrShutdown):
 		return rpctypes.ErrGRPCStopped
+	case errors.Is(err, raftnode.ErrDiskFull):
+		return status.Error(codes.ResourceExhausted, "etcdserver: "+err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
