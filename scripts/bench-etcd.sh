@@ -24,6 +24,7 @@ if [ -z "$ETCD" ]; then
   echo "## etcd API"; echo; echo "Skipped: etcd is not installed (\`apt-get install -y etcd-server\`)."
   exit 0
 fi
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -149,3 +150,19 @@ for role in true false; do
     echo "| ${p%_ms}, $where | $(stat etcd "latency-$role" $p) ms | $(stat sovereign "latency-$role" $p) ms | **$(ratiomed "latency-$role" $p)×** | ≤ 1.2× |"
   done
 done
+cat <<MD
+
+Load average when this run started: ${load_at_start}.
+
+What limits Sovereign's writes is its Raft pipeline. hashicorp/raft appends an entry to the leader's log before
+it sends it, so one put waits for the leader's log fsync, then a follower's, then the apply to the state file (a
+bbolt commit on every node); etcd writes its WAL while it sends and applies in memory, committing bbolt every
+100 ms. Most of the CPU a write costs the three nodes is bbolt's: each put rewrites the page of its key in the
+bucket of current values, where etcd's bbolt only appends by revision and keeps its key index in memory. What
+helped: the Raft log in raft-wal's segment files (one fsync per appended batch where raft-boltdb needed two;
+raftnode/DESIGN.md), one entry in flight per node so that concurrent writes share entries (app/etcd/propose.go),
+a write through a follower answered once the leader applied it, the leader telling followers of a forwarded
+write's commit at once (raftnode/nudge.go), linearizable reads sharing read barriers, serializable reads served
+by the member asked. Measured and left: GOGC=200 adds about 9 % to 100 writers' puts, and raises the peak
+resident memory of 50 simultaneous sign-ins from about 127 to 166 MB.
+MD
