@@ -165,4 +165,5 @@ a write through a follower answered once the leader applied it, the leader telli
 write's commit at once (raftnode/nudge.go), linearizable reads sharing read barriers, serializable reads served
 by the member asked. Measured and left: GOGC=200 adds about 9 % to 100 writers' puts, and raises the peak
 resident memory of 50 simultaneous sign-ins from about 127 to 166 MB.
+
 MD
