@@ -222,6 +222,9 @@ type K3sRegistries struct {
 	Endpoint string
 	// CAFile is the cluster CA certificate k3s checks the registry with.
 	CAFile string
+	// Token, when the registry requires one (serve --registry-token-file),
+	// is the basic-auth password k3s pulls with.
+	Token string
 }
 
 // RenderK3sRegistries returns the registries.yaml at path with a mirror
@@ -259,6 +262,9 @@ func RenderK3sRegistries(path string, r K3sRegistries) ([]byte, bool, error) {
 	}
 	tls["ca_file"] = r.CAFile
 	entry["tls"] = tls
+	if r.Token != "" {
+		entry["auth"] = map[string]any{"username": registryUser, "password": r.Token}
+	}
 	configs[endpointHost] = entry
 	if data != nil && reflect.DeepEqual(cur, next) {
 		return data, false, nil
@@ -289,12 +295,17 @@ func yamlMap(m map[string]any, key, path string) (map[string]any, error) {
 	return out, nil
 }
 
-// WriteK3sRegistries writes the registries.yaml at path (atomically, and
-// only when its content changes) that mirrors every upstream registry of
-// the layout at ociDir to the node registry listening on addr, trusted
-// through caFile. It reports whether it wrote.
-func WriteK3sRegistries(path, ociDir, addr, caFile string) (bool, error) {
-	data, changed, err := renderK3sRegistriesFor(path, ociDir, addr, caFile)
+// registryUser is the user name written beside the token: the registry
+// checks only the password.
+const registryUser = "sovereign"
+
+// WriteK3sRegistries writes the registries.yaml at path (atomically, mode
+// 0600, and only when its content changes) that mirrors every upstream
+// registry of the layout at ociDir to the node registry listening on addr,
+// trusted through caFile, with token as the password when the registry
+// requires one. It reports whether it wrote.
+func WriteK3sRegistries(path, ociDir, addr, caFile, token string) (bool, error) {
+	data, changed, err := renderK3sRegistriesFor(path, ociDir, addr, caFile, token)
 	if err != nil || !changed {
 		return false, err
 	}
@@ -307,7 +318,7 @@ func WriteK3sRegistries(path, ociDir, addr, caFile string) (bool, error) {
 	return true, nil
 }
 
-func renderK3sRegistriesFor(path, ociDir, addr, caFile string) ([]byte, bool, error) {
+func renderK3sRegistriesFor(path, ociDir, addr, caFile, token string) ([]byte, bool, error) {
 	endpoint, err := MirrorEndpoint(addr)
 	if err != nil {
 		return nil, false, err
@@ -316,7 +327,7 @@ func renderK3sRegistriesFor(path, ociDir, addr, caFile string) ([]byte, bool, er
 	if err != nil {
 		return nil, false, err
 	}
-	return RenderK3sRegistries(path, K3sRegistries{Hosts: hosts, Endpoint: endpoint, CAFile: caFile})
+	return RenderK3sRegistries(path, K3sRegistries{Hosts: hosts, Endpoint: endpoint, CAFile: caFile, Token: token})
 }
 
 func mkdirParent(path string) error {
@@ -330,7 +341,7 @@ func mkdirParent(path string) error {
 // just placed, under the prefix.
 func (s *staging) placeK3sRegistries(l Layout, addr string) (bool, error) {
 	path := filepath.Join(l.Prefix, K3sRegistriesFile)
-	data, changed, err := renderK3sRegistriesFor(path, l.OCIDir, addr, filepath.Join(l.DataDir, CAFileInDataDir))
+	data, changed, err := renderK3sRegistriesFor(path, l.OCIDir, addr, filepath.Join(l.DataDir, CAFileInDataDir), "")
 	if err != nil || !changed {
 		return false, err
 	}

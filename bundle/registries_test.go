@@ -134,7 +134,7 @@ func TestK3sRegistriesKeepWhatAnAdministratorWrote(t *testing.T) {
 	if err := os.WriteFile(path, []byte(admin), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	changed, err := WriteK3sRegistries(path, testLayout(t), "10.0.0.5:5443", "/var/lib/sovereign/tls/ca.crt")
+	changed, err := WriteK3sRegistries(path, testLayout(t), "10.0.0.5:5443", "/var/lib/sovereign/tls/ca.crt", "")
 	if err != nil || !changed {
 		t.Fatalf("write: %v %v", changed, err)
 	}
@@ -155,14 +155,14 @@ func TestK3sRegistriesKeepWhatAnAdministratorWrote(t *testing.T) {
 	if !reflect.DeepEqual(mirrors["registry.local"], map[string]any{"endpoint": []any{"https://10.0.0.5:5443"}}) {
 		t.Errorf("mirror: %v", mirrors["registry.local"])
 	}
-	if changed, err := WriteK3sRegistries(path, testLayout(t), "10.0.0.5:5443", "/var/lib/sovereign/tls/ca.crt"); err != nil || changed {
+	if changed, err := WriteK3sRegistries(path, testLayout(t), "10.0.0.5:5443", "/var/lib/sovereign/tls/ca.crt", ""); err != nil || changed {
 		t.Errorf("second write: %v %v", changed, err)
 	}
 
 	if err := os.WriteFile(path, []byte("mirrors: [1, 2]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteK3sRegistries(path, testLayout(t), "10.0.0.5:5443", "/ca.crt"); err == nil || !strings.Contains(err.Error(), "mirrors is not a map") {
+	if _, err := WriteK3sRegistries(path, testLayout(t), "10.0.0.5:5443", "/ca.crt", ""); err == nil || !strings.Contains(err.Error(), "mirrors is not a map") {
 		t.Errorf("a malformed file: %v", err)
 	}
 	if data, _ := os.ReadFile(path); string(data) != "mirrors: [1, 2]\n" {

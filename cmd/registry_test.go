@@ -62,4 +62,32 @@ func TestRegistryK3sConfigMirrorsTheInstalledRegistries(t *testing.T) {
 	if after, _ := os.ReadFile(out); string(after) != string(written) {
 		t.Errorf("a refused run changed the file")
 	}
+
+	// A registry that requires its token: k3s pulls with it as the password.
+	tokenFile := filepath.Join(t.TempDir(), "registry-token")
+	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)
+	code, stdout, stderr = run(t, "registry", "k3s-config", "--data-dir", data, "--registry", ":5443", "--out", out, "--token-file", tokenFile)
+	if code != 0 || !strings.Contains(stdout, "with the registry's token") {
+		t.Fatalf("with a token: exit %d: %s%s", code, stdout, stderr)
+	}
+	withToken, _ := os.ReadFile(out)
+	for _, want := range []string{"username: sovereign", "password: s3cret-token", "ca_file: "} {
+		if !strings.Contains(string(withToken), want) {
+			t.Errorf("registries.yaml lacks %q:\n%s", want, withToken)
+		}
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("registries.yaml holding the token: %v %v, want mode 600", fi.Mode(), err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	for _, f := range []string{empty, filepath.Join(t.TempDir(), "missing")} {
+		code, _, stderr := run(t, "registry", "k3s-config", "--data-dir", data, "--registry", ":5443", "--out", out, "--token-file", f)
+		if code == 0 || !strings.Contains(stderr, "--token-file") {
+			t.Errorf("token file %s: exit %d: %s", f, code, stderr)
+		}
+	}
+	if after, _ := os.ReadFile(out); string(after) != string(withToken) {
+		t.Errorf("a refused run changed the file")
+	}
 }

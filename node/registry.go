@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"strings"
 
 	"github.com/openova-io/sovereign/bundle"
 	"github.com/openova-io/sovereign/raftnode"
@@ -50,13 +48,9 @@ func (c *Config) registryToken() (string, error) {
 	if c.RegistryTokenFile == "" {
 		return "", nil
 	}
-	data, err := os.ReadFile(c.RegistryTokenFile)
+	token, err := registry.ReadTokenFile(c.RegistryTokenFile)
 	if err != nil {
 		return "", fmt.Errorf("--registry-token-file: %w", err)
-	}
-	token := strings.TrimSpace(string(data))
-	if token == "" {
-		return "", errors.New("--registry-token-file: the file is empty; write a token into it, or leave the flag out for an open registry")
 	}
 	return token, nil
 }

@@ -3,9 +3,25 @@ package registry
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
+	"os"
 	"strings"
 )
+
+// ReadTokenFile reads the registry's read token from path (the file
+// `serve --registry-token-file` names), without surrounding white space.
+func ReadTokenFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return "", errors.New("the file is empty; write a token into it, or leave the flag out for an open registry")
+	}
+	return token, nil
+}
 
 // authorized tells whether the request may read: always when no token is
 // set; otherwise with the token as a bearer token or as the password of
