@@ -78,6 +78,7 @@ func (o Options) withDefaults() Options {
 type Server struct {
 	backend *Backend
 	grpc    *grpc.Server
+	sweeper *connSweeper // nil without TLS or without a certificate check
 	metrics *metrics
 	cancel  context.CancelFunc
 	opts    Options
@@ -101,7 +102,12 @@ func New(member Member, store Store, tlsConf *tls.Config, opts Options) *Server 
 	}
 	scheme := "http"
 	if tlsConf != nil {
-		gopts = append(gopts, grpc.Creds(credentials.NewTLS(tlsConf)))
+		creds := credentials.NewTLS(tlsConf)
+		if tlsConf.VerifyConnection != nil {
+			s.sweeper = newConnSweeper(tlsConf.VerifyConnection, opts.Logger)
+			creds = s.sweeper.creds(creds)
+		}
+		gopts = append(gopts, grpc.Creds(creds))
 		scheme = "https"
 	}
 	s.grpc = grpc.NewServer(gopts...)
@@ -120,6 +126,9 @@ func (s *Server) Serve(l net.Listener) error {
 	if err := s.backend.Start(ctx); err != nil {
 		return err
 	}
+	if s.sweeper != nil {
+		go s.sweeper.run()
+	}
 	err := s.grpc.Serve(l)
 	if errors.Is(err, grpc.ErrServerStopped) {
 		return nil
@@ -132,6 +141,9 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) Close() {
 	if s.cancel != nil {
 		s.cancel()
+	}
+	if s.sweeper != nil {
+		s.sweeper.close()
 	}
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openova-io/sovereign/raftnode"
+	"github.com/openova-io/sovereign/storage"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -162,14 +163,19 @@ func TestRequestsAreCountedByMethodAndResult(t *testing.T) {
 }
 
 // A client certificate revoked with `sovereign cluster revoke-cert` is
-// refused at the next handshake.
+// refused at the next handshake, and the connection it already had is cut
+// (a watch on it ends, a call on it fails).
 func TestRevokedClientCertificateIsRefused(t *testing.T) {
 	c := startCluster(t, Options{}, "solo")
 	m := c.members[0]
 	ctx := context.Background()
-	if _, err := c.client(m).Get(ctx, "/x"); err != nil {
+	open := c.client(m)
+	if _, err := open.Get(ctx, "/x"); err != nil {
 		t.Fatal(err)
 	}
+	wctx, wcancel := context.WithCancel(ctx)
+	defer wcancel()
+	watch := open.Watch(wctx, "/x")
 	leaf, err := x509.ParseCertificate(c.clientTLS.Certificates[0].Certificate[0])
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +186,33 @@ func TestRevokedClientCertificateIsRefused(t *testing.T) {
 	}
 	if res, err := m.node.Apply(ctx, cmd); err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
+	}
+	// The connection opened before the revocation: within a sweep, calls
+	// on it stop being answered and the watch ends.
+	cut := false
+	for deadline := time.Now().Add(3 * sweepInterval); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		gctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		_, err := open.Get(gctx, "/x")
+		cancel()
+		if err != nil {
+			cut = true
+			break
+		}
+	}
+	if !cut {
+		t.Fatal("a connection opened before the revocation was still served")
+	}
+	// A write made now does not reach the watch of the revoked client.
+	if res, err := m.node.Apply(ctx, storage.KVPut([]byte("/x"), []byte("after"), 0)); err != nil || res.Err != nil {
+		t.Fatal(err, res.Err)
+	}
+	select {
+	case resp, ok := <-watch:
+		for _, ev := range resp.Events {
+			t.Errorf("the revoked client's watch still received %s=%s", ev.Kv.Key, ev.Kv.Value)
+		}
+		_ = ok
+	case <-time.After(2 * time.Second):
 	}
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.endpoint}, TLS: c.clientTLS.Clone(), DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
 	if err == nil {
