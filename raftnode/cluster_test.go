@@ -342,3 +342,34 @@ func TestDeadPeerIsRemovedButNeverBelowQuorum(t *testing.T) {
 		t.Fatal("the clean-up removed a voter below the quorum")
 	}
 }
+
+// The leader's read point names the last entry that changes the state as
+// well as its commit index: after a forwarded write the leader appends a
+// barrier (the commit nudge), which a follower learns is committed only
+// with a later append; a read on that follower needs only the write.
+func TestReadPointNamesTheLastStateEntryBehindBarriers(t *testing.T) {
+	c := newCluster(t, "a", "b", "c")
+	_, l := c.leader()
+	_, f := c.follower()
+	res, err := f.Apply(context.Background(), storage.Put(storage.BucketUsers, []byte("k"), []byte("v")))
+	if err != nil || res.Err != nil {
+		t.Fatal(err, res.Err)
+	}
+	if err := l.raft.Barrier(time.Second).Error(); err != nil {
+		t.Fatal(err)
+	}
+	at, err := l.leaderReadIndex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at.state != res.Index || at.commit <= at.state {
+		t.Fatalf("read point %+v after the write at %d and a barrier", at, res.Index)
+	}
+	// The follower already holds the write: its read barrier needs nothing more.
+	if f.store.AppliedIndex() < at.state {
+		t.Fatalf("the follower applied %d, the write is at %d", f.store.AppliedIndex(), at.state)
+	}
+	if err := f.ReadBarrier(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,11 +16,11 @@ import (
 // A caller that can live with slightly old data reads without it (a stale
 // read), which costs nothing and works without a leader.
 func (n *Node) ReadBarrier(ctx context.Context) error {
-	var index uint64
+	var at readPoint
 	err := n.onLeader(ctx,
 		func(ctx context.Context) error {
 			var err error
-			index, err = n.leaderReadIndex(ctx)
+			at, err = n.leaderReadIndex(ctx)
 			return err
 		},
 		func(ctx context.Context, leader string) error {
@@ -28,32 +28,49 @@ func (n *Node) ReadBarrier(ctx context.Context) error {
 			if err := n.peers.call(ctx, "POST", leader, "/v1/read-index", nil, &out); err != nil {
 				return callError(err, true) // a read changes nothing
 			}
-			index = out.Index
+			at = readPoint{commit: out.Index, state: out.StateIndex}
 			return nil
 		})
 	if err != nil {
 		return err
 	}
-	return n.waitApplied(ctx, index)
+	if at.state != 0 && n.fsm.AppliedIndex() >= at.state {
+		return nil
+	}
+	return n.waitApplied(ctx, at.commit)
 }
 
-// leaderReadIndex returns the commit index a linearizable read must wait
-// for, after confirming this node still leads.
-func (n *Node) leaderReadIndex(ctx context.Context) (uint64, error) {
+// readPoint is what a linearizable read waits for: the leader's commit
+// index, and the last entry at or below it that changes the state (0 when
+// the leader's log no longer holds it). The entries between the two are
+// Raft's own no-ops and barriers, the commit nudges (nudge.go) among
+// them: a node whose state applied the second holds the state as of the
+// first, without waiting to learn that those were committed (a follower
+// learns that only with the leader's next append, up to CommitTimeout
+// later).
+type readPoint struct{ commit, state uint64 }
+
+// leaderReadIndex returns what a linearizable read must wait for, after
+// confirming this node still leads.
+func (n *Node) leaderReadIndex(ctx context.Context) (readPoint, error) {
 	// A new leader only knows the commit index once an entry of its own
 	// term is committed; its election barrier marks that moment.
 	if n.readyTerm.Load() != n.raft.CurrentTerm() {
 		term := n.raft.CurrentTerm()
 		if err := waitFuture(ctx, n.raft.Barrier(timeoutOf(ctx))); err != nil {
-			return 0, n.mapError(err)
+			return readPoint{}, n.mapError(err)
 		}
 		n.readyTerm.Store(term)
 	}
 	index := n.raft.CommitIndex()
 	if err := waitFuture(ctx, n.raft.VerifyLeader()); err != nil {
-		return 0, n.mapError(err)
+		return readPoint{}, n.mapError(err)
 	}
-	return index, nil
+	at := readPoint{commit: index}
+	if i, ok := n.lastStateEntry(index); ok {
+		at.state = i
+	}
+	return at, nil
 }
 
 // waitApplied waits until this node's state reflects every entry up to
@@ -94,18 +111,36 @@ func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 // the log holds none (all of them are then in the latest snapshot, which
 // the state file holds).
 func (n *Node) lastStateIndex(index uint64) uint64 {
+	i, found, err := n.findStateEntry(index)
+	switch {
+	case err != nil:
+		return index
+	case !found:
+		return 1
+	}
+	return i
+}
+
+// lastStateEntry is lastStateIndex where only the log's own answer will
+// do: ok is false when the log does not hold that entry or cannot be read.
+func (n *Node) lastStateEntry(index uint64) (uint64, bool) {
+	i, found, err := n.findStateEntry(index)
+	return i, found && err == nil
+}
+
+func (n *Node) findStateEntry(index uint64) (i uint64, found bool, err error) {
 	first, err := n.logs.FirstIndex()
 	if err != nil {
-		return index
+		return 0, false, err
 	}
 	var l raft.Log
 	for i := index; i >= first && i > 0; i-- {
 		if err := n.logs.GetLog(i, &l); err != nil {
-			return index
+			return 0, false, err
 		}
 		if l.Type == raft.LogCommand || l.Type == raft.LogConfiguration {
-			return i
+			return i, true, nil
 		}
 	}
-	return 1
+	return 0, false, nil
 }

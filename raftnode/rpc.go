@@ -197,17 +197,20 @@ func (s *rpcServer) apply(w http.ResponseWriter, r *http.Request) {
 
 type readIndexResponse struct {
 	Index uint64 `json:"index"`
+	// StateIndex is the last entry at or below Index that changes the
+	// state, 0 when unknown (readPoint).
+	StateIndex uint64 `json:"stateIndex,omitempty"`
 }
 
 func (s *rpcServer) readIndex(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.requestContext(r)
 	defer cancel()
-	idx, err := s.node.leaderReadIndex(ctx)
+	at, err := s.node.leaderReadIndex(ctx)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, readIndexResponse{Index: idx})
+	writeJSON(w, http.StatusOK, readIndexResponse{Index: at.commit, StateIndex: at.state})
 }
 
 type memberRequest struct {
