@@ -23,9 +23,10 @@ type ConsoleOptions struct {
 	Provider string
 	// Catalog is the Blueprint catalog served by /catalog; nil serves [].
 	Catalog *catalog.Catalog
-	// HandoverKeys verify the OpenOva console's handover tokens; nil
-	// refuses every handover.
-	HandoverKeys *HandoverKeys
+	// HandoverKeys verify the OpenOva console's handover tokens: a fixed
+	// set, or a file read again when it changes; nil refuses every
+	// handover.
+	HandoverKeys HandoverKeySource
 	// HandoverIssuers are the accepted "iss" values of handover tokens.
 	HandoverIssuers []string
 	// SessionTTL is a session's lifetime (default 8 h).

@@ -128,8 +128,12 @@ func verifyHandoverToken(token string, chk handoverCheck) (*HandoverClaims, erro
 func (cs *console) handover(c *fiber.Ctx) error {
 	fqdn, deploymentID := cs.identityOfSovereign(nil)
 	aud, learned := handoverAudience(c, fqdn)
+	var keys *HandoverKeys
+	if cs.opts.HandoverKeys != nil {
+		keys = cs.opts.HandoverKeys.HandoverKeys()
+	}
 	claims, err := verifyHandoverToken(c.Query("token"), handoverCheck{
-		Keys: cs.opts.HandoverKeys, Issuers: cs.opts.HandoverIssuers, Audience: aud, Now: cs.now,
+		Keys: keys, Issuers: cs.opts.HandoverIssuers, Audience: aud, Now: cs.now,
 	})
 	if err != nil {
 		return cs.refuseHandover(c, err)

@@ -95,6 +95,52 @@ func TestHandoverAcceptsBothKeysOfAJWKSFileDuringRotation(t *testing.T) {
 	expectStatus(t, r, http.StatusUnauthorized)
 }
 
+// TestHandoverKeyFileIsReadAgainWhenItChanges rotates OpenOva's key on a
+// running node by editing its key file: the new key is accepted and the old
+// refused once the file says so, and a broken file keeps the keys before.
+func TestHandoverKeyFileIsReadAgainWhenItChanges(t *testing.T) {
+	t.Parallel()
+	oldSK, newSK := testKeys(t)
+	path := filepath.Join(t.TempDir(), "openova.jwks")
+	write := func(keys ...any) {
+		data, _ := json.Marshal(map[string]any{"keys": keys})
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(jwkOf(&oldSK.PublicKey, "2026-01", "RS256"))
+	kf, err := OpenHandoverKeyFile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf.every = 0
+	tn := startNode(t, withConsole(func(o *ConsoleOptions) { o.HandoverKeys = kf }))
+	withOld := func() string { return signRS256Kid(t, oldSK, "2026-01", handoverClaims()) }
+	withNew := func() string { return signRS256Kid(t, newSK, "2026-06", handoverClaims()) }
+	expectStatus(t, tn.handover(withOld()), http.StatusFound)
+	expectStatus(t, tn.handover(withNew()), http.StatusUnauthorized)
+
+	write(jwkOf(&oldSK.PublicKey, "2026-01", "RS256"), jwkOf(&newSK.PublicKey, "2026-06", "RS256"))
+	expectStatus(t, tn.handover(withOld()), http.StatusFound)
+	expectStatus(t, tn.handover(withNew()), http.StatusFound)
+
+	write(jwkOf(&newSK.PublicKey, "2026-06", "RS256"))
+	expectStatus(t, tn.handover(withOld()), http.StatusUnauthorized)
+	expectStatus(t, tn.handover(withNew()), http.StatusFound)
+
+	for _, broken := range [][]byte{[]byte("{not json"), nil} {
+		if err := os.WriteFile(path, broken, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, tn.handover(withNew()), http.StatusFound)
+	}
+	os.Remove(path)
+	expectStatus(t, tn.handover(withNew()), http.StatusFound)
+	if _, err := OpenHandoverKeyFile(path, nil); err == nil {
+		t.Error("a missing key file was opened")
+	}
+}
+
 // handoverTo sends a handover with Host set to host.
 func (tn *testNode) handoverTo(host, token string) response {
 	tn.t.Helper()

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/openova-io/sovereign/app"
 	"github.com/openova-io/sovereign/embed/catalog"
@@ -10,7 +11,7 @@ import (
 // consoleOptions loads what the console API is told: the Sovereign's
 // identity, the catalog (the embedded one, or --catalog-dir) and the
 // handover keys.
-func consoleOptions(cfg Config) (app.ConsoleOptions, error) {
+func consoleOptions(cfg Config, logger *slog.Logger) (app.ConsoleOptions, error) {
 	opts := app.ConsoleOptions{
 		FQDN: cfg.FQDN, DeploymentID: cfg.DeploymentID, Region: cfg.Region, Provider: cfg.Provider,
 		HandoverIssuers: cfg.HandoverIssuers,
@@ -25,7 +26,7 @@ func consoleOptions(cfg Config) (app.ConsoleOptions, error) {
 		return opts, fmt.Errorf("--catalog-dir: %w", err)
 	}
 	if cfg.HandoverPublicKey != "" {
-		if opts.HandoverKeys, err = app.ReadHandoverKeys(cfg.HandoverPublicKey); err != nil {
+		if opts.HandoverKeys, err = app.OpenHandoverKeyFile(cfg.HandoverPublicKey, logger); err != nil {
 			return opts, fmt.Errorf("--handover-public-key: %w", err)
 		}
 	}

@@ -66,7 +66,7 @@ func Run(ctx context.Context, cfg Config, version string, out io.Writer) error {
 	}
 	defer member.Close()
 
-	console, err := consoleOptions(cfg)
+	console, err := consoleOptions(cfg, logger)
 	if err != nil {
 		return err
 	}
