@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -45,13 +44,9 @@ func OpenHandoverKeyFile(path string, logger *slog.Logger) (*HandoverKeyFile, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	data, err := os.ReadFile(path)
+	ks, data, err := readHandoverKeyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("handover public key: %w", err)
-	}
-	ks, err := parseHandoverKeys(data)
-	if err != nil {
-		return nil, fmt.Errorf("handover public key %s: %w", path, err)
+		return nil, err
 	}
 	return &HandoverKeyFile{path: path, logger: logger, every: handoverKeyCheckEvery, keys: ks, data: data, checked: time.Now()}, nil
 }

@@ -77,15 +77,21 @@ func (ks *HandoverKeys) Keys() []HandoverKey { return append([]HandoverKey(nil),
 
 // ReadHandoverKeys reads the OpenOva console's public keys from path.
 func ReadHandoverKeys(path string) (*HandoverKeys, error) {
+	ks, _, err := readHandoverKeyFile(path)
+	return ks, err
+}
+
+// readHandoverKeyFile reads and parses path, and returns its bytes too.
+func readHandoverKeyFile(path string) (*HandoverKeys, []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("handover public key: %w", err)
+		return nil, nil, fmt.Errorf("handover public key: %w", err)
 	}
 	ks, err := parseHandoverKeys(data)
 	if err != nil {
-		return nil, fmt.Errorf("handover public key %s: %w", path, err)
+		return nil, nil, fmt.Errorf("handover public key %s: %w", path, err)
 	}
-	return ks, nil
+	return ks, data, nil
 }
 
 // parseHandoverKeys parses keys in any form ReadHandoverKeys reads.

@@ -22,16 +22,8 @@ import (
 // log, swaps it in, removes raft.db, and carries on with every write, its
 // term and its index.
 func TestRaftDBLogMovesIntoSegments(t *testing.T) {
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	n := openTestNode(t, dir, addr, nil)
-	waitReady(t, n.Node)
-	for i := range 200 {
-		key := fmt.Appendf(nil, "k%03d", i)
-		if res, err := n.Apply(context.Background(), storage.Put(storage.BucketUsers, key, key)); err != nil || res.Err != nil {
-			t.Fatal(err, res.Err)
-		}
-	}
+	dir, addr := t.TempDir(), freeAddr(t)
+	n := nodeWithWrites(t, dir, addr, 200)
 	term, lastBefore := n.raft.CurrentTerm(), n.raft.LastIndex()
 	n.close(t)
 
@@ -91,17 +83,8 @@ func TestRaftDBLogMovesIntoSegments(t *testing.T) {
 // log: the node refuses to start and says what to do, instead of skipping
 // the next writes as already applied.
 func TestLogEndingBeforeTheStateIsRefused(t *testing.T) {
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	n := openTestNode(t, dir, addr, nil)
-	waitReady(t, n.Node)
-	for i := range 50 {
-		key := fmt.Appendf(nil, "k%03d", i)
-		if res, err := n.Apply(context.Background(), storage.Put(storage.BucketUsers, key, key)); err != nil || res.Err != nil {
-			t.Fatal(err, res.Err)
-		}
-	}
-	n.close(t)
+	dir, addr := t.TempDir(), freeAddr(t)
+	nodeWithWrites(t, dir, addr, 50).close(t)
 	segs, err := openLogStore(filepath.Join(dir, "raft"), hclog.NewNullLogger())
 	if err != nil {
 		t.Fatal(err)
@@ -121,4 +104,19 @@ func TestLogEndingBeforeTheStateIsRefused(t *testing.T) {
 	if !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), "snapshot restore") {
 		t.Fatalf("open over a cut log: %v", err)
 	}
+}
+
+// nodeWithWrites starts a single-node cluster in dir and applies writes
+// puts to it.
+func nodeWithWrites(t *testing.T, dir, addr string, writes int) *testNode {
+	t.Helper()
+	n := openTestNode(t, dir, addr, nil)
+	waitReady(t, n.Node)
+	for i := range writes {
+		key := fmt.Appendf(nil, "k%03d", i)
+		if res, err := n.Apply(context.Background(), storage.Put(storage.BucketUsers, key, key)); err != nil || res.Err != nil {
+			t.Fatal(err, res.Err)
+		}
+	}
+	return n
 }
