@@ -70,7 +70,11 @@ func (n *Node) apply(ctx context.Context, cmd storage.Command, waitHere bool) (s
 		},
 		func(ctx context.Context, leader string) error {
 			var out applyResponse
-			if err := n.peers.call(ctx, "POST", leader, "/v1/apply", data, &out); err != nil {
+			path := "/v1/apply"
+			if waitHere {
+				path += "?wait=here" // the leader nudges the commit at once
+			}
+			if err := n.peers.call(ctx, "POST", leader, path, data, &out); err != nil {
 				return callError(err, false)
 			}
 			res = storage.Result{Index: out.Index, Err: storage.ErrorFromCode(out.Code, out.Message), Data: out.Data}

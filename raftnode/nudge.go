@@ -16,6 +16,41 @@ import (
 type commitNudge struct {
 	mu             sync.Mutex
 	running, again bool
+	soon           bool   // a nudgeCommitSoon timer is pending
+	want           uint64 // the highest index nudgeCommitSoon was asked for
+}
+
+// nudgeSoonAfter is how long nudgeCommitSoon waits for a later entry to
+// carry the commit index instead of a barrier: longer than a client takes
+// to send its next write, shorter than CommitTimeout.
+const nudgeSoonAfter = time.Millisecond
+
+// nudgeCommitSoon is nudgeCommit for a forwarded write whose sender does
+// not wait for its own state (ApplyOnLeader): the barrier is appended only
+// if no entry follows index within nudgeSoonAfter. A client writing one
+// write after another through a follower then never waits behind the
+// barrier of its previous write (its log write and a follower's), while a
+// read on that follower still learns the commit at once.
+func (n *Node) nudgeCommitSoon(index uint64) {
+	c := &n.nudge
+	c.mu.Lock()
+	c.want = max(c.want, index)
+	if c.soon {
+		c.mu.Unlock()
+		return
+	}
+	c.soon = true
+	c.mu.Unlock()
+	time.AfterFunc(nudgeSoonAfter, func() {
+		c.mu.Lock()
+		want := c.want
+		c.soon = false
+		c.mu.Unlock()
+		if n.raft.LastIndex() > want {
+			return // a later entry tells the followers
+		}
+		n.nudgeCommit()
+	})
 }
 
 func (n *Node) nudgeCommit() {

@@ -187,7 +187,11 @@ func (s *rpcServer) apply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.node.nudgeCommit()
+	if r.URL.Query().Get("wait") == "here" {
+		s.node.nudgeCommit() // the sender waits to apply it itself
+	} else {
+		s.node.nudgeCommitSoon(res.Index)
+	}
 	out := applyResponse{Index: res.Index, Data: res.Data}
 	if res.Err != nil {
 		out.Code, out.Message = storage.ErrorCode(res.Err), res.Err.Error()
