@@ -27,7 +27,10 @@ import (
 // raft-boltdb's B+tree needed two and rewrote pages (a write waits for the
 // leader's log and then a follower's, so each fsync saved is saved twice).
 // A data directory from before keeps its log in raft.db: the first start
-// copies it into wal.migrating, renames that to wal, and removes raft.db.
+// copies it into wal.migrating, renames that to wal, and puts a fence in
+// raft.db's place: a few lines of text, which an earlier version finds
+// where it expects its log, takes for a damaged file and refuses to start
+// on, instead of finding no log and starting a new cluster.
 const (
 	walDir       = "wal"
 	walMigrating = "wal.migrating"
@@ -35,6 +38,25 @@ const (
 	// segmentSize is a segment file's size, reserved when it is created.
 	segmentSize = 8 << 20
 )
+
+// fence is raft.db's content once the log is in wal/.
+const fence = "Sovereign keeps this node's Raft log in wal/ (raft-wal segment files).\n" +
+	"This file stands where earlier versions kept it, so that they refuse to\n" +
+	"start on this directory instead of starting a new cluster.\n"
+
+// isFence reports whether the file at path is the fence.
+func isFence(path string) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && string(data) == fence
+}
+
+// putFence writes the fence over path, atomically.
+func putFence(path string) error {
+	if err := atomicfile.WriteFile(path, []byte(fence), 0o600); err != nil {
+		return fmt.Errorf("raft log: write %s: %w", path, err)
+	}
+	return nil
+}
 
 // HasLog reports whether dir holds a Raft log (either layout).
 func HasLog(dir string) bool {
@@ -51,18 +73,22 @@ func HasLog(dir string) bool {
 func openLogStore(dir string, logger hclog.Logger) (logStore, error) {
 	walPath, legacy := filepath.Join(dir, walDir), filepath.Join(dir, legacyLog)
 	switch {
-	case exists(walPath) && exists(legacy):
-		// A copy that finished before raft.db could be removed.
-		if err := os.Remove(legacy); err != nil {
-			return nil, fmt.Errorf("remove %s, already copied to %s: %w", legacy, walPath, err)
-		}
-	case exists(legacy):
+	case exists(legacy) && isFence(legacy) && !exists(walPath):
+		return nil, fmt.Errorf("%w: %s says the raft log moved to %s, which is missing; restore the node from a snapshot (sovereign snapshot restore) or move its data directory aside and join it to its cluster again",
+			storage.ErrCorrupt, legacy, walPath)
+	case exists(legacy) && !isFence(legacy) && !exists(walPath):
 		if err := migrateLog(dir, logger); err != nil {
 			return nil, err
 		}
 	}
 	if err := os.MkdirAll(walPath, 0o700); err != nil {
 		return nil, fmt.Errorf("raft log: %w", err)
+	}
+	// A new log, or a copy that finished before the fence was put.
+	if !isFence(legacy) {
+		if err := putFence(legacy); err != nil {
+			return nil, err
+		}
 	}
 	s := &walStore{dir: walPath, logger: logger}
 	if err := s.open(); err != nil {
@@ -112,11 +138,11 @@ func migrateLog(dir string, logger hclog.Logger) error {
 		return err
 	}
 	src.Close()
-	if err := os.Remove(legacy); err != nil {
+	if err := putFence(legacy); err != nil {
 		return err
 	}
 	logger.Info("moved the raft log into segment files", "from", legacy, "took", time.Since(start).Round(time.Millisecond))
-	return atomicfile.SyncDir(dir)
+	return nil
 }
 
 func copyLog(dst *walStore, src *raftboltdb.BoltStore) error {
@@ -299,8 +325,8 @@ func checkLogFiles(dir string) error {
 	if err := storage.CheckFile(filepath.Join(dir, walDir, metadb.FileName)); err != nil {
 		return fmt.Errorf("raft log: %w", err)
 	}
-	if !exists(filepath.Join(dir, walDir)) {
-		if err := storage.CheckFile(filepath.Join(dir, legacyLog)); err != nil {
+	if legacy := filepath.Join(dir, legacyLog); !exists(filepath.Join(dir, walDir)) && !isFence(legacy) {
+		if err := storage.CheckFile(legacy); err != nil {
 			return fmt.Errorf("raft log: %w", err)
 		}
 	}

@@ -33,6 +33,9 @@ func TestRaftDBLogMovesIntoSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Remove(filepath.Join(raftDir, legacyLog)); err != nil { // the fence
+		t.Fatal(err)
+	}
 	old, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, legacyLog)})
 	if err != nil {
 		t.Fatal(err)
@@ -58,10 +61,16 @@ func TestRaftDBLogMovesIntoSegments(t *testing.T) {
 	n = openTestNode(t, dir, addr, nil)
 	defer n.close(t)
 	waitReady(t, n.Node)
-	for _, gone := range []string{legacyLog, walMigrating} {
-		if _, err := os.Stat(filepath.Join(raftDir, gone)); !os.IsNotExist(err) {
-			t.Errorf("%s is still there after the copy: %v", gone, err)
-		}
+	if _, err := os.Stat(filepath.Join(raftDir, walMigrating)); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after the copy: %v", walMigrating, err)
+	}
+	// Where raft.db was, the fence: an earlier version takes it for a
+	// damaged log and refuses to start, instead of starting a new cluster.
+	if !isFence(filepath.Join(raftDir, legacyLog)) {
+		t.Error("raft.db was not replaced by the fence")
+	}
+	if err := storage.CheckFile(filepath.Join(raftDir, legacyLog)); !errors.Is(err, storage.ErrCorrupt) {
+		t.Errorf("an earlier version's check of raft.db: %v", err)
 	}
 	if got := n.raft.CurrentTerm(); got < term {
 		t.Fatalf("term %d after the copy, was %d", got, term)
@@ -119,4 +128,25 @@ func nodeWithWrites(t *testing.T, dir, addr string, writes int) *testNode {
 		}
 	}
 	return n
+}
+
+// TestFenceWithoutItsLogIsRefused: a raft.db that says the log moved to
+// wal/, with no wal/ beside it, stops the start with what to do.
+func TestFenceWithoutItsLogIsRefused(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	nodeWithWrites(t, dir, addr, 5).close(t)
+	raftDir := filepath.Join(dir, "raft")
+	if !isFence(filepath.Join(raftDir, legacyLog)) {
+		t.Fatal("a new node's data directory has no fence")
+	}
+	if err := os.RemoveAll(filepath.Join(raftDir, walDir)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := openLogStore(raftDir, hclog.NewNullLogger())
+	if !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), "snapshot restore") {
+		t.Fatalf("open with the fence and no log: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(raftDir, walDir)); !os.IsNotExist(err) {
+		t.Errorf("the refused open made %s: %v", walDir, err)
+	}
 }
