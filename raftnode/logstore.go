@@ -157,10 +157,12 @@ func copyLog(dst *walStore, src *raftboltdb.BoltStore) error {
 	return migrate.CopyLogs(ctx, dst, src, 1<<20, nil)
 }
 
-// walStore is raft-wal's log, reopened after a failed append: a write the
-// disk refused (ENOSPC) leaves raft-wal's tail unusable until it recovers
-// the file from the last whole commit, which opening does. Until it opens
-// again every call answers the error.
+// walStore is raft-wal's log, reopened after a failed write. raft-wal
+// rolls a refused append back (ENOSPC), but a segment rotation that fails
+// (the next segment cannot be created on a full disk) leaves the tail
+// sealed with no segment after it, and every later append answers
+// ErrSealed until the files are read again, which opening does. Until it
+// opens again every call answers the error.
 type walStore struct {
 	dir    string
 	logger hclog.Logger
